@@ -13,7 +13,7 @@ RIPGREP_ASSET=ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 prefix="$repo_root/.cache/code-server"
 stamp="$prefix/.installed-$VERSION"
-entry="$prefix/lib/node_modules/code-server/out/node/entry.js"
+entry="$prefix/node_modules/code-server/out/node/entry.js"
 
 if [ -f "$stamp" ] && [ -f "$entry" ]; then
   echo "install-code-server: code-server $VERSION already installed in .cache/code-server"
@@ -50,9 +50,13 @@ export npm_config_fund=false
 export npm_config_audit=false
 export npm_config_update_notifier=false
 export TMPDIR="$work_tmp/tmp"
-export CI=true
 
-npm install --global --prefix "$prefix" --prefer-offline --no-progress "code-server@$VERSION"
+# A private package.json makes this a plain local install: a --global one would leak
+# npm_config_global into the nested `npm install` code-server's postinstall runs in lib/vscode.
+cat > "$prefix/package.json" <<JSON
+{ "name": "attention-lens-code-server", "private": true, "description": "code-server for the Attention Lens tests" }
+JSON
+(cd "$prefix" && npm install --prefer-offline --no-progress --no-save --omit=dev "code-server@$VERSION")
 
 [ -f "$entry" ] || { echo "install-code-server: $entry missing after install" >&2; exit 1; }
 # A broken native build leaves code-server unable to start; check that it answers before
