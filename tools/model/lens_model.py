@@ -170,7 +170,7 @@ class LensGPT(nn.Module):
         logits = x @ self.wte.weight.t()  # [B, T, V] (tied head)
         loss = None
         if targets is not None:
-            loss = F.cross_entropy(logits.float().view(-1, logits.size(-1)), targets.view(-1),
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1),
                                    ignore_index=-100)
         return logits, loss
 
