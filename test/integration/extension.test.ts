@@ -1,0 +1,127 @@
+// The extension inside a real VS Code: installed, activated, commands registered, the model
+// loaded, and a settings change picked up. Uses only the public `vscode` API and the API object
+// `activate()` returns.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { note } from './note';
+
+const EXTENSION_ID = 'attention-lens.attention-lens';
+const LOAD_TIMEOUT_MS = 120_000;
+
+/** What the extension's API reports (the contract with src/extension). */
+interface LensState {
+  readonly state: 'idle' | 'loading' | 'ready' | 'busy' | 'error';
+  readonly modelName?: string;
+  readonly backend?: 'cpu' | 'wasm';
+  readonly error?: string;
+}
+
+/** The object `activate()` returns. */
+interface LensApi {
+  getState(): LensState;
+  readonly onDidChangeState: vscode.Event<LensState>;
+}
+
+/**
+ * Resolves with the first state (current or later) that satisfies `accept`. Rejects on the
+ * first `error` state that `accept` does not take, or after `timeoutMs`, naming the last state.
+ */
+function waitForState(api: LensApi, accept: (s: LensState) => boolean, timeoutMs: number, what: string): Promise<LensState> {
+  return new Promise((resolve, reject) => {
+    let last = api.getState();
+    const check = (s: LensState): boolean => {
+      last = s;
+      if (accept(s)) {
+        finish();
+        resolve(s);
+        return true;
+      }
+      if (s.state === 'error') {
+        finish();
+        reject(new Error(`${what}: the extension reported an error: ${s.error ?? '(no message)'}`));
+        return true;
+      }
+      return false;
+    };
+    const subscription = api.onDidChangeState(check);
+    const timer = setTimeout(() => {
+      finish();
+      reject(new Error(`${what}: not reached within ${timeoutMs / 1000} s; last state ${JSON.stringify(last)}`));
+    }, timeoutMs);
+    function finish(): void {
+      clearTimeout(timer);
+      subscription.dispose();
+    }
+    check(api.getState());
+  });
+}
+
+describe('Attention Lens in VS Code', () => {
+  let api: LensApi | undefined;
+
+  /** The API, once the activation test obtained it. */
+  function lens(): LensApi {
+    assert.ok(api, 'the extension did not activate (see the earlier failure)');
+    return api;
+  }
+
+  it('is installed', () => {
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension, `${EXTENSION_ID} is not among ${vscode.extensions.all.length} extensions`);
+    assert.strictEqual(extension.packageJSON.publisher, 'attention-lens');
+  });
+
+  it('activates and returns its API', async () => {
+    const extension = vscode.extensions.getExtension<LensApi>(EXTENSION_ID);
+    assert.ok(extension);
+    const exported = await extension.activate();
+    assert.ok(extension.isActive, 'isActive is false after activate()');
+    assert.ok(exported, 'activate() returned nothing');
+    assert.strictEqual(typeof exported.getState, 'function', 'the API has no getState()');
+    assert.strictEqual(typeof exported.onDidChangeState, 'function', 'the API has no onDidChangeState');
+    api = exported;
+  });
+
+  it('registers its commands', async () => {
+    const commands = await vscode.commands.getCommands(true);
+    for (const id of ['attentionLens.showModelInfo', 'attentionLens.reloadModel']) {
+      assert.ok(commands.includes(id), `${id} is not registered`);
+    }
+  });
+
+  it('loads the model and reaches ready', async function () {
+    this.timeout(LOAD_TIMEOUT_MS + 10_000);
+    const started = Date.now();
+    const state = await waitForState(lens(), (s) => s.state === 'ready', LOAD_TIMEOUT_MS, 'state ready');
+    assert.ok(state.modelName, `ready without a model name: ${JSON.stringify(state)}`);
+    assert.ok(state.backend === 'cpu' || state.backend === 'wasm', `unexpected backend: ${JSON.stringify(state)}`);
+    note(`ready: ${state.modelName} on ${state.backend}, waited ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  describe('when attentionLens.device changes to wasm', () => {
+    after(async () => {
+      await vscode.workspace.getConfiguration('attentionLens').update('device', undefined, vscode.ConfigurationTarget.Workspace);
+    });
+
+    it('reloads the model on wasm and reaches ready', async function () {
+      this.timeout(LOAD_TIMEOUT_MS + 20_000);
+      const api = lens();
+      await waitForState(api, (s) => s.state === 'ready', LOAD_TIMEOUT_MS, 'state ready before the change');
+      // Record every state from the change on, so the test can tell a reload from no reaction.
+      const seen: LensState[] = [];
+      const recording = api.onDidChangeState((s) => seen.push(s));
+      try {
+        const started = Date.now();
+        await vscode.workspace.getConfiguration('attentionLens').update('device', 'wasm', vscode.ConfigurationTarget.Workspace);
+        const state = await waitForState(api, (s) => s.state === 'ready' && s.backend === 'wasm', LOAD_TIMEOUT_MS, 'ready on wasm');
+        assert.ok(
+          seen.some((s) => s.state === 'loading'),
+          `no loading state after the change; states seen: ${JSON.stringify(seen.map((s) => s.state))}`,
+        );
+        note(`ready: ${state.modelName} on ${state.backend}, ${((Date.now() - started) / 1000).toFixed(1)} s after the change`);
+      } finally {
+        recording.dispose();
+      }
+    });
+  });
+});
