@@ -1,0 +1,50 @@
+/** Error codes shared by worker, host and webview, each with an action a user can take. */
+
+export type ErrorCode =
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_INVALID'
+  | 'DOWNLOAD_NOT_ALLOWED'
+  | 'DOWNLOAD_FAILED'
+  | 'BACKEND_UNAVAILABLE'
+  | 'NOT_LOADED'
+  | 'PROMPT_TOO_LONG'
+  | 'TIMEOUT'
+  | 'WORKER_CRASHED'
+  | 'WORKER_STOPPED'
+  | 'BAD_REQUEST'
+  | 'INTERNAL';
+
+/** What the user can do about an error; the host turns it into a notification button. */
+export type ErrorAction = 'openSettings' | 'allowDownloads' | 'reload' | 'none';
+
+const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
+  MODEL_NOT_FOUND: 'openSettings',
+  MODEL_INVALID: 'openSettings',
+  DOWNLOAD_NOT_ALLOWED: 'allowDownloads',
+  DOWNLOAD_FAILED: 'reload',
+  BACKEND_UNAVAILABLE: 'openSettings',
+  NOT_LOADED: 'reload',
+  PROMPT_TOO_LONG: 'none',
+  TIMEOUT: 'none',
+  WORKER_CRASHED: 'reload',
+  WORKER_STOPPED: 'none',
+  BAD_REQUEST: 'none',
+  INTERNAL: 'reload',
+};
+
+/** The action offered to the user for an error code. */
+export function actionFor(code: ErrorCode): ErrorAction {
+  return ACTIONS[code];
+}
+
+/** An error that carries a protocol code across the worker boundary. */
+export class LensError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LensError';
+  }
+}
+

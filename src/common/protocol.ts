@@ -1,0 +1,163 @@
+/**
+ * The typed protocol between the extension host and the inference worker.
+ * Requests carry an id; every event names the request it belongs to.
+ */
+
+import type { ErrorCode } from './errors';
+
+/** Which ONNX Runtime build the worker runs. `auto` is resolved by the worker. */
+export type DeviceChoice = 'auto' | 'cpu' | 'wasm';
+/** A backend that actually runs a model. */
+export type Backend = 'cpu' | 'wasm';
+/** Weights to load: fp32 `model.onnx`, int8 `model_quantized.onnx`, or q8 when present. */
+export type DtypeChoice = 'auto' | 'fp32' | 'q8';
+export type Dtype = 'fp32' | 'q8';
+
+/** Where the model comes from, already resolved by the host from the settings. */
+export type ModelSource =
+  | { readonly kind: 'folder'; readonly path: string; readonly displayName: string }
+  | {
+      readonly kind: 'hub';
+      readonly modelId: string;
+      readonly hubUrl: string;
+      readonly cacheDir: string;
+      readonly revision: string;
+    };
+
+/** Why a request runs: completions are latency-critical, commands are not. */
+export type RequestPriority = 'completion' | 'command';
+
+export interface LoadRequest {
+  readonly type: 'load';
+  readonly id: number;
+  readonly source: ModelSource;
+  readonly device: DeviceChoice;
+  readonly dtype: DtypeChoice;
+}
+
+export interface GenerateRequest {
+  readonly type: 'generate';
+  readonly id: number;
+  readonly priority: RequestPriority;
+  readonly prompt: string;
+  readonly maxNewTokens: number;
+  /** Token ids the model may never produce for this request (e.g. summary markers in completions). */
+  readonly blockedTokenIds?: readonly number[];
+}
+
+export interface CancelRequest {
+  readonly type: 'cancel';
+  /** The id of the request to cancel. */
+  readonly id: number;
+}
+
+export interface DisposeRequest {
+  readonly type: 'dispose';
+  readonly id: number;
+}
+
+/**
+ * Ends the worker thread from inside. The host never calls `Worker.terminate()` while a model
+ * runs: terminating a thread during an onnxruntime-node run aborts the whole process (seen here);
+ * `process.exit` inside the worker, between two awaits, is safe.
+ */
+export interface ExitRequest {
+  readonly type: 'exit';
+  readonly id: number;
+  readonly code: number;
+}
+
+export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest | DisposeRequest | ExitRequest;
+
+/** What Show Model Info and the status bar report about a loaded model. */
+export interface ModelInfo {
+  readonly name: string;
+  readonly location: string;
+  readonly backend: Backend;
+  /** Why this backend runs (e.g. "auto: native onnxruntime-node loaded"). */
+  readonly backendReason: string;
+  readonly dtype: Dtype;
+  readonly modelType: string;
+  readonly parameters: number;
+  readonly contextLength: number;
+  readonly vocabSize: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly loadMs: number;
+}
+
+export interface ProgressEvent {
+  readonly type: 'progress';
+  readonly id: number;
+  readonly file: string;
+  /** 0..1 over all files of the model. */
+  readonly fraction: number;
+}
+
+export interface ReadyEvent {
+  readonly type: 'ready';
+  readonly id: number;
+  readonly info: ModelInfo;
+}
+
+export interface StartedEvent {
+  readonly type: 'started';
+  readonly id: number;
+  readonly promptTokens: number;
+}
+
+export interface TokenEvent {
+  readonly type: 'token';
+  readonly id: number;
+  readonly tokenId: number;
+  /** The text this token added (may be empty until a multi-byte character completes). */
+  readonly text: string;
+}
+
+export type FinishReason = 'eos' | 'length' | 'cancelled' | 'superseded';
+
+export interface GenerationTimings {
+  readonly queuedMs: number;
+  readonly firstTokenMs: number;
+  readonly totalMs: number;
+  readonly tokensPerSecond: number;
+}
+
+export interface DoneEvent {
+  readonly type: 'done';
+  readonly id: number;
+  readonly text: string;
+  readonly tokenIds: readonly number[];
+  readonly finishReason: FinishReason;
+  readonly timings: GenerationTimings;
+}
+
+export interface DisposedEvent {
+  readonly type: 'disposed';
+  readonly id: number;
+}
+
+export interface ErrorEvent {
+  readonly type: 'error';
+  /** The request that failed; absent for errors outside any request. */
+  readonly id?: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export type WorkerEvent =
+  | ProgressEvent
+  | ReadyEvent
+  | StartedEvent
+  | TokenEvent
+  | DoneEvent
+  | DisposedEvent
+  | ErrorEvent;
+
+/** Data the host passes to a new worker. */
+export interface WorkerStartData {
+  /** Folder holding the installed onnxruntime-web `.wasm` files (never a CDN). */
+  readonly wasmDir: string;
+  /** Number of WASM threads to ask for (1 = single-threaded). */
+  readonly wasmThreads: number;
+}

@@ -1,0 +1,48 @@
+/** The extension's settings, read through one typed function with defaults and clamps. */
+
+import type { DeviceChoice, DtypeChoice } from './protocol';
+
+export const SETTINGS_SECTION = 'attentionLens';
+
+export interface LensSettings {
+  readonly model: string;
+  readonly allowDownloads: boolean;
+  readonly hubUrl: string;
+  readonly device: DeviceChoice;
+  readonly dtype: DtypeChoice;
+  readonly requestTimeoutMs: number;
+}
+
+/** Reads one raw value; the host passes VS Code's `WorkspaceConfiguration.get`. */
+export type SettingGetter = (key: string) => unknown;
+
+const DEVICES: readonly DeviceChoice[] = ['auto', 'cpu', 'wasm'];
+const DTYPES: readonly DtypeChoice[] = ['auto', 'fp32', 'q8'];
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+function clampedNumber(value: unknown, min: number, max: number, fallback: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return fallback;
+  return Math.min(max, Math.max(min, Math.round(value)));
+}
+
+function text(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value.trim() : fallback;
+}
+
+/** Builds validated settings from raw values: unknown or out-of-range values fall back or clamp. */
+export function readSettings(get: SettingGetter): LensSettings {
+  return {
+    model: text(get('model'), ''),
+    allowDownloads: get('allowDownloads') === true,
+    hubUrl: text(get('hubUrl'), 'https://huggingface.co').replace(/\/+$/, '') || 'https://huggingface.co',
+    device: oneOf(get('device'), DEVICES, 'auto'),
+    dtype: oneOf(get('dtype'), DTYPES, 'auto'),
+    requestTimeoutMs: clampedNumber(get('requestTimeoutMs'), 1000, 600000, 30000),
+  };
+}
+
+/** Settings whose change needs the model reloaded. */
+export const RELOAD_KEYS: readonly (keyof LensSettings)[] = ['model', 'allowDownloads', 'hubUrl', 'device', 'dtype'];

@@ -1,0 +1,17 @@
+/** The model's state as the status bar, commands and the public API see it. */
+
+import type { Backend, ModelInfo } from '../common/protocol';
+import type { ErrorCode } from '../common/errors';
+
+export type ModelStateName = 'idle' | 'loading' | 'ready' | 'busy' | 'error';
+
+export interface ModelState {
+  readonly state: ModelStateName;
+  readonly modelName?: string;
+  readonly backend?: Backend;
+  /** 0..1 while loading. */
+  readonly progress?: number;
+  readonly info?: ModelInfo;
+  readonly error?: string;
+  readonly errorCode?: ErrorCode;
+}

@@ -1,0 +1,152 @@
+/** The inference worker's message loop: validates requests, schedules them, reports events. */
+
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
+import { LensError, type ErrorCode } from '../common/errors';
+import type { GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
+import { Engine } from './engine';
+import { RequestScheduler, type Job } from './requestScheduler';
+import { parseWorkerRequest } from './requestValidation';
+
+function post(event: WorkerEvent): void {
+  parentPort?.postMessage(event);
+}
+
+function errorEvent(id: number | undefined, error: unknown): WorkerEvent {
+  const code: ErrorCode = error instanceof LensError ? error.code : 'INTERNAL';
+  const message = error instanceof Error ? error.message : String(error);
+  return { type: 'error', id, code, message };
+}
+
+function loadJob(engine: Engine, request: LoadRequest): Job {
+  return {
+    id: request.id,
+    jobClass: 'control',
+    async run() {
+      try {
+        const info = await engine.load({
+          source: request.source,
+          device: request.device,
+          dtype: request.dtype,
+          onProgress: (file, fraction) => post({ type: 'progress', id: request.id, file, fraction }),
+        });
+        post({ type: 'ready', id: request.id, info });
+      } catch (error) {
+        post(errorEvent(request.id, error));
+      }
+    },
+    stop() {}, // a load runs to its end; the host discards a result it no longer wants
+    drop() {
+      post({ type: 'error', id: request.id, code: 'WORKER_STOPPED', message: 'The load was cancelled.' });
+    },
+  };
+}
+
+function generateJob(engine: Engine, request: GenerateRequest, pollMessages: () => void): Job {
+  const enqueuedAt = performance.now();
+  let stopRequested = false;
+  return {
+    id: request.id,
+    jobClass: request.priority === 'completion' ? 'completion' : 'command',
+    async run() {
+      const queuedMs = Math.round(performance.now() - enqueuedAt);
+      try {
+        const result = await engine.generate({
+          prompt: request.prompt,
+          maxNewTokens: request.maxNewTokens,
+          blockedTokenIds: request.blockedTokenIds,
+          onStart: (promptTokens) => post({ type: 'started', id: request.id, promptTokens }),
+          onToken: (tokenId, text) => post({ type: 'token', id: request.id, tokenId, text }),
+          shouldStop: () => {
+            pollMessages(); // a cancel may be waiting: see pollMessages in main()
+            return stopRequested;
+          },
+        });
+        post({
+          type: 'done',
+          id: request.id,
+          text: result.text,
+          tokenIds: result.tokenIds,
+          finishReason: result.finishReason,
+          timings: { ...result.timings, queuedMs },
+        });
+      } catch (error) {
+        post(errorEvent(request.id, error));
+      }
+    },
+    stop() {
+      stopRequested = true;
+    },
+    drop(reason) {
+      post({
+        type: 'done',
+        id: request.id,
+        text: '',
+        tokenIds: [],
+        finishReason: reason,
+        timings: { queuedMs: Math.round(performance.now() - enqueuedAt), firstTokenMs: 0, totalMs: 0, tokensPerSecond: 0 },
+      });
+    },
+  };
+}
+
+function disposeJob(engine: Engine, id: number): Job {
+  return {
+    id,
+    jobClass: 'control',
+    async run() {
+      await engine.dispose();
+      post({ type: 'disposed', id });
+    },
+    stop() {},
+    drop() {},
+  };
+}
+
+function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequest, pollMessages: () => void): void {
+  switch (request.type) {
+    case 'load':
+      scheduler.enqueue(loadJob(engine, request));
+      return;
+    case 'generate':
+      scheduler.enqueue(generateJob(engine, request, pollMessages));
+      return;
+    case 'cancel':
+      scheduler.cancel(request.id);
+      return;
+    case 'dispose':
+      scheduler.enqueue(disposeJob(engine, request.id));
+      return;
+    case 'exit':
+      process.exit(request.code);
+    default: {
+      const unreachable: never = request;
+      throw new LensError('BAD_REQUEST', `Unknown request ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function main(): void {
+  const port = parentPort;
+  if (!port) throw new Error('The inference worker must run in a worker thread.');
+  const startData = workerData as WorkerStartData;
+  const engine = new Engine({ wasmDir: startData.wasmDir, wasmThreads: startData.wasmThreads });
+  const scheduler = new RequestScheduler();
+  const receive = (message: unknown): void => {
+    try {
+      handle(engine, scheduler, parseWorkerRequest(message), pollMessages);
+    } catch (error) {
+      const id = typeof (message as { id?: unknown })?.id === 'number' ? (message as { id: number }).id : undefined;
+      post(errorEvent(id, error));
+    }
+  };
+  // On WASM a whole generation can finish without the event loop taking a message, so
+  // generation polls the port between tokens; otherwise a cancel would wait for the end.
+  function pollMessages(): void {
+    for (let next = receiveMessageOnPort(port as MessagePort); next; next = receiveMessageOnPort(port as MessagePort)) {
+      receive(next.message);
+    }
+  }
+  port.on('message', receive);
+}
+
+main();

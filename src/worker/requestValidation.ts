@@ -1,0 +1,44 @@
+/** Checks at run time that a message from the host is a well-formed worker request. */
+
+import { LensError } from '../common/errors';
+import type { WorkerRequest } from '../common/protocol';
+
+function fail(detail: string): never {
+  throw new LensError('BAD_REQUEST', `Malformed request to the inference worker: ${detail}.`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Returns the message typed as a request, or throws BAD_REQUEST saying what is wrong. */
+export function parseWorkerRequest(message: unknown): WorkerRequest {
+  if (!isRecord(message)) fail('not an object');
+  if (typeof message.id !== 'number' || !Number.isInteger(message.id)) fail('no integer id');
+  switch (message.type) {
+    case 'load': {
+      const source = message.source;
+      if (!isRecord(source) || (source.kind !== 'folder' && source.kind !== 'hub')) fail('load without a model source');
+      if (!['auto', 'cpu', 'wasm'].includes(message.device as string)) fail(`unknown device ${String(message.device)}`);
+      if (!['auto', 'fp32', 'q8'].includes(message.dtype as string)) fail(`unknown dtype ${String(message.dtype)}`);
+      return message as unknown as WorkerRequest;
+    }
+    case 'generate': {
+      if (typeof message.prompt !== 'string') fail('generate without a prompt');
+      const max = message.maxNewTokens;
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 4096) fail('maxNewTokens must be an integer in 1..4096');
+      if (message.priority !== 'completion' && message.priority !== 'command') fail('unknown priority');
+      const blocked = message.blockedTokenIds;
+      if (blocked !== undefined && (!Array.isArray(blocked) || !blocked.every((x) => Number.isInteger(x)))) fail('blockedTokenIds must be integers');
+      return message as unknown as WorkerRequest;
+    }
+    case 'cancel':
+    case 'dispose':
+      return message as unknown as WorkerRequest;
+    case 'exit':
+      if (typeof message.code !== 'number') fail('exit without a code');
+      return message as unknown as WorkerRequest;
+    default:
+      fail(`unknown type ${JSON.stringify(message.type)}`);
+  }
+}
