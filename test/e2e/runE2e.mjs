@@ -1,0 +1,88 @@
+// `npm run test:e2e`: the packaged extension in a real VS Code (code-server), used through a real
+// browser (Debian's chromium) the way a person would: open the sample workspace, watch the status
+// bar reach ready, run a command from the palette, read the notification. Every step waits on
+// the page's DOM, never on a fixed delay. Screenshots go to test-results/.
+import fs from 'node:fs';
+import path from 'node:path';
+import { launchBrowser } from './browser.mjs';
+import { startCodeServer, tail } from './codeServer.mjs';
+import { cleanupAndExit, exitAfter, onCleanup, tempFolder } from './lifecycle.mjs';
+import { resultsDir, vsixPath } from './paths.mjs';
+import * as modelInfo from './specs/modelInfo.e2e.mjs';
+import * as statusBar from './specs/statusBar.e2e.mjs';
+import { chooseModel, hasBundledModel, prepareWorkspace } from './workspace.mjs';
+
+/** Run in this order: later specs use what earlier ones found (the model name). */
+const specs = [statusBar, modelInfo];
+const timeoutMs = Number(process.env.ATTENTION_LENS_E2E_TIMEOUT_MS || 8 * 60_000);
+
+async function main() {
+  const started = Date.now();
+  fs.mkdirSync(resultsDir, { recursive: true });
+  const results = [];
+  const summary = () => {
+    const passed = results.filter((r) => r.ok).length;
+    console.log(`\n${passed} passed, ${results.length - passed} failed`);
+    console.log(`e2e wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return passed === specs.length ? 0 : 1;
+  };
+  exitAfter(timeoutMs, 'e2e tests');
+
+  // A user gets the bundled model; without it in the repository yet, the tiny one stands in.
+  const model = chooseModel(hasBundledModel() ? 'bundled' : 'tiny');
+  const expectedModel = model.setting === '' ? 'lens-coder' : undefined;
+  console.log(`e2e: model ${model.label}`);
+  const root = tempFolder('attention-lens-e2e-');
+  const workspace = prepareWorkspace(root, { 'attentionLens.model': model.setting });
+  const server = await startCodeServer({ root, vsix: vsixPath });
+  onCleanup(server.stop);
+  const browser = await launchBrowser({ profileDir: path.join(root, 'browser') });
+  onCleanup(browser.close);
+  const { page } = browser;
+
+  const screenshot = async (name) => {
+    const file = path.join(resultsDir, `e2e-${name}.png`);
+    await page.screenshot({ path: file, timeout: 10_000, animations: 'disabled' }).catch((err) => console.error(`screenshot failed: ${err.message}`));
+    return path.relative(process.cwd(), file);
+  };
+
+  try {
+    await page.goto(server.workbenchUrl(workspace));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    console.log(`e2e: workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    console.error(`e2e: the workbench did not load: ${err.message}`);
+    console.error(`screenshot: ${await screenshot('failure-startup')}`);
+    console.error(`--- code-server log ---\n${tail(server.logFile)}`);
+    results.push({ ok: false });
+    return summary();
+  }
+
+  const shared = {};
+  for (const [index, spec] of specs.entries()) {
+    const testStarted = Date.now();
+    try {
+      const detail = await spec.run({ page, shared, expectedModel });
+      const seconds = ((Date.now() - testStarted) / 1000).toFixed(1);
+      console.log(`  ✔ ${spec.title} (${seconds} s)${detail ? `\n      ${detail}` : ''}`);
+      results.push({ ok: true });
+    } catch (err) {
+      console.log(`  ✘ ${spec.title}\n      ${err.message.split('\n').join('\n      ')}`);
+      console.log(`      screenshot: ${await screenshot(`failure-${index + 1}`)}`);
+      results.push({ ok: false });
+    }
+  }
+  if (results.every((r) => r.ok)) {
+    console.log(`screenshot: ${await screenshot('success')}`);
+  }
+  return summary();
+}
+
+main().then(
+  (code) => cleanupAndExit(code),
+  (err) => {
+    console.error(`e2e: ${err?.stack ?? err}`);
+    console.log('\n0 passed, 1 failed');
+    return cleanupAndExit(1);
+  },
+);

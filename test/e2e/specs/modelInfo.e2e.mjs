@@ -1,0 +1,32 @@
+// `Attention Lens: Show Model Info` run from the command palette, as a user would, shows a
+// notification naming the model.
+
+/** Test title. */
+export const title = 'Show Model Info from the command palette names the model';
+
+const COMMAND_TITLE = 'Attention Lens: Show Model Info';
+
+/** Opens the palette with F1, runs the command, and reads the toast. */
+export async function run({ page, shared, expectedModel }) {
+  const modelName = shared.modelName ?? expectedModel;
+  await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }); // focus the workbench, not the URL bar
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await page.keyboard.type(COMMAND_TITLE);
+  // Enter runs the focused row; wait until that row is this command, not a stale match.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: COMMAND_TITLE }).waitFor();
+  await page.keyboard.press('Enter');
+
+  const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Attention Lens — model' });
+  await toast.first().waitFor({ state: 'visible' });
+  const message = (await toast.first().innerText()).trim();
+  const match = /^Attention Lens — model (\S+)/.exec(message);
+  if (!match) {
+    throw new Error(`toast "${message}" does not start with "Attention Lens — model <name>"`);
+  }
+  if (modelName && match[1] !== modelName) {
+    throw new Error(`toast names model "${match[1]}", the status bar "${modelName}": "${message}"`);
+  }
+  return message;
+}
