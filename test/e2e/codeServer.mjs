@@ -5,21 +5,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { codeServerEntry, extensionId } from './paths.mjs';
-
-/** User settings that keep the workbench quiet and predictable under test. */
-export const testUserSettings = {
-  'telemetry.telemetryLevel': 'off',
-  'update.mode': 'none',
-  'workbench.startupEditor': 'none',
-  'workbench.welcomePage.walkthroughs.openOnInstall': false,
-  'workbench.tips.enabled': false,
-  'security.workspace.trust.enabled': false,
-  'extensions.autoUpdate': false,
-  'extensions.autoCheckUpdates': false,
-  'extensions.ignoreRecommendations': true,
-  'editor.quickSuggestions': { other: false, comments: false, strings: false },
-  'git.enabled': false,
-};
+import { testUserSettings } from './userSettings.mjs';
 
 /** Returns a TCP port that is free on 127.0.0.1 right now. */
 export function freePort() {
