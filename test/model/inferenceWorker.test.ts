@@ -1,0 +1,257 @@
+/** The real worker on the tiny fixture model: backends, cancellation, crashes, bad models, downloads. */
+
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { LensError } from '../../src/common/errors';
+import type { LoadParams } from '../../src/inference/inferenceClient';
+import { InferenceClient } from '../../src/inference/inferenceClient';
+import { Engine } from '../../src/worker/engine';
+
+const repo = path.resolve(__dirname, '../../..');
+const fixture = path.join(repo, 'test/fixtures/tiny-model');
+const wasmDir = path.join(repo, 'node_modules/onnxruntime-web/dist');
+const workerPath = path.join(repo, 'out/src/worker/main.js');
+const PROMPT = 'export function add(a: number, b: number) {\n  return';
+
+function newClient(timeoutMs = 60_000): InferenceClient {
+  return new InferenceClient({ workerPath, startData: { wasmDir, wasmThreads: 1 }, requestTimeoutMs: () => timeoutMs });
+}
+
+const folder = (dir: string, device: LoadParams['device'] = 'cpu', dtype: LoadParams['dtype'] = 'fp32'): LoadParams => ({
+  source: { kind: 'folder', path: dir, displayName: path.basename(dir) },
+  device,
+  dtype,
+});
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LensError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof LensError, `expected a LensError, got ${String(error)}`);
+    assert.strictEqual(error.code, code, error.message);
+    return error;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+describe('inference worker on the tiny fixture model', function () {
+  this.timeout(120_000);
+  const clients: InferenceClient[] = [];
+  const client = (timeoutMs?: number) => {
+    const c = newClient(timeoutMs);
+    clients.push(c);
+    return c;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  });
+
+  it('gives the same greedy ids on cpu and wasm', async () => {
+    const ids: Record<string, readonly number[]> = {};
+    for (const device of ['cpu', 'wasm'] as const) {
+      const c = client();
+      const info = await c.load(folder(fixture, device));
+      assert.strictEqual(info.backend, device);
+      const done = await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 24 });
+      assert.strictEqual(done.finishReason === 'length' || done.finishReason === 'eos', true);
+      ids[device] = done.tokenIds;
+    }
+    assert.ok(ids.cpu.length > 0);
+    assert.deepStrictEqual(ids.wasm, ids.cpu);
+  });
+
+  it('auto picks cpu here, where the native addon loads, and says why', async () => {
+    const info = await client().load(folder(fixture, 'auto', 'auto'));
+    assert.strictEqual(info.backend, 'cpu');
+    assert.strictEqual(info.dtype, 'q8');
+    assert.match(info.backendReason, /auto/);
+    assert.strictEqual(info.contextLength, 128);
+    assert.ok(info.parameters > 0);
+  });
+
+  it('streams one event per token whose text adds up to the result', async () => {
+    const c = client();
+    await c.load(folder(fixture));
+    let streamed = '';
+    let count = 0;
+    const done = await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 16 }, {
+      onToken: (_id, text) => {
+        streamed += text;
+        count++;
+      },
+    });
+    assert.strictEqual(count, done.tokenIds.length);
+    // Random weights emit broken UTF-8; an unfinished character at the very end is held back.
+    assert.ok(done.text.startsWith(streamed), `${JSON.stringify(streamed)} vs ${JSON.stringify(done.text)}`);
+    assert.match(done.text.slice(streamed.length), /^\uFFFD*$/);
+  });
+
+  it('stops a running generation on cancel and reports it', async () => {
+    const c = client();
+    await c.load(folder(fixture, 'wasm'));
+    let cancel = (): void => undefined;
+    const signal = {
+      isCancellationRequested: false,
+      onCancellationRequested(listener: () => void) {
+        cancel = listener;
+        return { dispose() {} };
+      },
+    };
+    let seen = 0;
+    const done = await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 100 }, {
+      onToken: () => {
+        if (++seen === 3) cancel();
+      },
+    }, signal);
+    assert.strictEqual(done.finishReason, 'cancelled');
+    assert.ok(done.tokenIds.length < 100, `generated ${done.tokenIds.length} tokens after the cancel`);
+  });
+
+  it('rejects a crashed request with a clear error, then serves the next one', async () => {
+    const c = client();
+    await c.load(folder(fixture));
+    const expected = (await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 12 })).tokenIds;
+    let killed = false;
+    const request = c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 100 }, {
+      onToken: () => {
+        if (!killed) {
+          killed = true;
+          c.killWorkerForTest();
+        }
+      },
+    });
+    const error = await rejectsWith(request, 'WORKER_CRASHED');
+    assert.match(error.message, /stopped unexpectedly/);
+    const after = await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 12 });
+    assert.deepStrictEqual(after.tokenIds, expected);
+  });
+
+  it('drops a queued completion that a newer one replaces', async () => {
+    const c = client();
+    await c.load(folder(fixture, 'wasm'));
+    const long = c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 100 });
+    const older = c.generate({ priority: 'completion', prompt: PROMPT, maxNewTokens: 4 });
+    const newer = c.generate({ priority: 'completion', prompt: PROMPT, maxNewTokens: 4 });
+    assert.strictEqual((await older).finishReason, 'superseded');
+    assert.strictEqual((await newer).tokenIds.length, 4);
+    await long;
+  });
+
+  it('times a request out with a clear error', async () => {
+    const c = client(1);
+    await c.load(folder(fixture, 'wasm'));
+    await rejectsWith(c.generate({ priority: 'command', prompt: PROMPT.repeat(3), maxNewTokens: 100 }), 'TIMEOUT');
+  });
+
+  it('refuses a prompt longer than the context', async () => {
+    const c = client();
+    await c.load(folder(fixture));
+    await rejectsWith(c.generate({ priority: 'command', prompt: PROMPT.repeat(40), maxNewTokens: 8 }), 'PROMPT_TOO_LONG');
+  });
+
+  describe('bad models', () => {
+    let scratch: string;
+    beforeEach(() => {
+      scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-bad-model-'));
+    });
+    afterEach(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+    it('says which folder is missing, and loads a good model afterwards', async () => {
+      const c = client();
+      const error = await rejectsWith(c.load(folder(path.join(scratch, 'nope'))), 'MODEL_NOT_FOUND');
+      assert.match(error.message, /does not exist/);
+      assert.strictEqual((await c.load(folder(fixture))).name, 'tiny-model');
+    });
+
+    it('names a missing weights file', async () => {
+      fs.cpSync(fixture, scratch, { recursive: true });
+      fs.rmSync(path.join(scratch, 'onnx'), { recursive: true });
+      const error = await rejectsWith(client().load(folder(scratch, 'cpu', 'auto')), 'MODEL_NOT_FOUND');
+      assert.match(error.message, /model_quantized\.onnx or onnx\/model\.onnx/);
+    });
+
+    it('reports a corrupt ONNX file as damaged', async () => {
+      fs.cpSync(fixture, scratch, { recursive: true });
+      fs.writeFileSync(path.join(scratch, 'onnx/model.onnx'), Buffer.alloc(4096, 7));
+      await rejectsWith(client().load(folder(scratch)), 'MODEL_INVALID');
+    });
+
+    it('reports a broken config.json', async () => {
+      fs.cpSync(fixture, scratch, { recursive: true });
+      fs.writeFileSync(path.join(scratch, 'config.json'), '{ "model_type": ');
+      await rejectsWith(client().load(folder(scratch)), 'MODEL_INVALID');
+    });
+  });
+
+  describe('Hub download (a local HTTP server in the Hub layout)', () => {
+    let server: http.Server;
+    let hubUrl: string;
+    let cacheDir: string;
+    const requests: string[] = [];
+    before(async () => {
+      server = http.createServer((req, res) => {
+        requests.push(req.url ?? '');
+        const match = /^\/test-org\/tiny\/resolve\/main\/(.+)$/.exec(req.url ?? '');
+        const file = match ? path.join(fixture, decodeURIComponent(match[1])) : '';
+        if (!file || !file.startsWith(fixture) || !fs.existsSync(file)) {
+          res.writeHead(404).end('not found');
+          return;
+        }
+        const body = fs.readFileSync(file);
+        res.writeHead(200, { 'content-length': body.length }).end(body);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-hub-cache-'));
+    });
+    after(async () => {
+      await new Promise((resolve) => server.close(resolve));
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    });
+
+    it('downloads into the given cache and generates the same ids as the local folder', async () => {
+      const c = client();
+      const info = await c.load({ source: { kind: 'hub', modelId: 'test-org/tiny', revision: 'main', hubUrl, cacheDir }, device: 'cpu', dtype: 'q8' });
+      assert.strictEqual(info.name, 'test-org/tiny');
+      assert.ok(requests.some((url) => url.endsWith('onnx/model_quantized.onnx')));
+      assert.ok(fs.readdirSync(cacheDir).length > 0, 'the cache folder is empty');
+      const remote = await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 12 });
+      const local = client();
+      await local.load(folder(fixture, 'cpu', 'q8'));
+      assert.deepStrictEqual(remote.tokenIds, (await local.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 12 })).tokenIds);
+    });
+
+    it('reports an unknown Hub model as a failed download', async () => {
+      await rejectsWith(
+        client().load({ source: { kind: 'hub', modelId: 'test-org/missing', revision: 'main', hubUrl, cacheDir }, device: 'cpu', dtype: 'q8' }),
+        'DOWNLOAD_FAILED',
+      );
+    });
+  });
+});
+
+describe('engine cancellation', function () {
+  this.timeout(60_000);
+  it('stops within one token of the request', async () => {
+    const engine = new Engine({ wasmDir, wasmThreads: 1 });
+    await engine.load({ source: { kind: 'folder', path: fixture, displayName: 'tiny' }, device: 'cpu', dtype: 'fp32', onProgress: () => undefined });
+    let tokens = 0;
+    let stopAfter = Infinity;
+    const result = await engine.generate({
+      prompt: PROMPT,
+      maxNewTokens: 60,
+      onStart: () => undefined,
+      onToken: () => {
+        if (++tokens === 5) stopAfter = tokens;
+      },
+      shouldStop: () => tokens >= stopAfter,
+    });
+    assert.strictEqual(result.finishReason, 'cancelled');
+    assert.strictEqual(result.tokenIds.length, 5);
+    await engine.dispose();
+  });
+});

@@ -1,0 +1,27 @@
+import * as assert from 'assert';
+import { LensError } from '../../src/common/errors';
+import { parseWorkerRequest } from '../../src/worker/requestValidation';
+
+const badRequest = (error: unknown) => error instanceof LensError && error.code === 'BAD_REQUEST';
+
+describe('parseWorkerRequest', () => {
+  it('accepts well-formed requests', () => {
+    const generate = { type: 'generate', id: 3, priority: 'completion', prompt: 'x', maxNewTokens: 8, blockedTokenIds: [1, 2] };
+    assert.deepStrictEqual(parseWorkerRequest(generate), generate);
+    const load = { type: 'load', id: 1, source: { kind: 'folder', path: '/m', displayName: 'm' }, device: 'wasm', dtype: 'q8' };
+    assert.deepStrictEqual(parseWorkerRequest(load), load);
+    assert.deepStrictEqual(parseWorkerRequest({ type: 'cancel', id: 3 }), { type: 'cancel', id: 3 });
+  });
+
+  for (const [name, message] of [
+    ['a non-object', 'load'],
+    ['a missing id', { type: 'cancel' }],
+    ['an unknown type', { type: 'explode', id: 1 }],
+    ['an unknown device', { type: 'load', id: 1, source: { kind: 'folder' }, device: 'tpu', dtype: 'q8' }],
+    ['a missing prompt', { type: 'generate', id: 1, priority: 'command', maxNewTokens: 3 }],
+    ['too many tokens', { type: 'generate', id: 1, priority: 'command', prompt: '', maxNewTokens: 1e6 }],
+    ['non-integer blocked ids', { type: 'generate', id: 1, priority: 'command', prompt: '', maxNewTokens: 3, blockedTokenIds: ['a'] }],
+  ] as const) {
+    it(`rejects ${name}`, () => assert.throws(() => parseWorkerRequest(message), badRequest));
+  }
+});
