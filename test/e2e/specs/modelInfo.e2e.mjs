@@ -21,12 +21,17 @@ export async function run({ page, shared, expectedModel }) {
   const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Attention Lens — model' });
   await toast.first().waitFor({ state: 'visible' });
   const message = (await toast.first().innerText()).trim();
-  const match = /^Attention Lens — model (\S+)/.exec(message);
-  if (!match) {
-    throw new Error(`toast "${message}" does not start with "Attention Lens — model <name>"`);
+  const prefix = 'Attention Lens — model ';
+  if (!message.startsWith(prefix)) {
+    throw new Error(`toast "${message}" does not start with "${prefix}<name>"`);
   }
-  if (modelName && match[1] !== modelName) {
-    throw new Error(`toast names model "${match[1]}", the status bar "${modelName}": "${message}"`);
+  // The name ends at the first character that cannot be part of it (the toast goes on "<name>: backend …").
+  const named = /^[^\s:,;·]+/.exec(message.slice(prefix.length))?.[0];
+  if (!named) {
+    throw new Error(`toast "${message}" names no model`);
+  }
+  if (modelName && named !== modelName) {
+    throw new Error(`toast names model "${named}", the status bar "${modelName}": "${message}"`);
   }
   return message;
 }
