@@ -29,6 +29,11 @@ export async function launchBrowser({ profileDir, timeoutMs = 30_000, viewport =
     args: chromiumArgs,
     viewport,
     timeout: timeoutMs,
+    // Playwright's own Ctrl+C handler would exit the process before the runner's cleanup (see
+    // lifecycle.mjs) stops code-server; the runner closes the browser itself.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
   });
   context.setDefaultTimeout(timeoutMs);
   const page = context.pages()[0] ?? (await context.newPage());

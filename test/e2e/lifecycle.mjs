@@ -28,6 +28,11 @@ export function cleanup() {
   return cleaning;
 }
 
+/** True once cleanup has begun (errors after that are its echoes, not news). */
+export function cleaningUp() {
+  return cleaning !== null;
+}
+
 /** Cleans up, then exits with `code`. */
 export async function cleanupAndExit(code) {
   await cleanup();

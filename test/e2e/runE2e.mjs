@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from './browser.mjs';
 import { startCodeServer, tail } from './codeServer.mjs';
-import { cleanupAndExit, exitAfter, onCleanup, tempFolder } from './lifecycle.mjs';
+import { cleaningUp, cleanupAndExit, exitAfter, onCleanup, tempFolder } from './lifecycle.mjs';
 import { resultsDir, vsixPath } from './paths.mjs';
 import * as modelInfo from './specs/modelInfo.e2e.mjs';
 import * as statusBar from './specs/statusBar.e2e.mjs';
@@ -67,10 +67,16 @@ async function main() {
       console.log(`  ✔ ${spec.title} (${seconds} s)${detail ? `\n      ${detail}` : ''}`);
       results.push({ ok: true });
     } catch (err) {
+      if (cleaningUp()) {
+        break; // interrupted: the failure is the interruption's echo
+      }
       console.log(`  ✘ ${spec.title}\n      ${err.message.split('\n').join('\n      ')}`);
       console.log(`      screenshot: ${await screenshot(`failure-${index + 1}`)}`);
       results.push({ ok: false });
     }
+  }
+  if (cleaningUp()) {
+    return 130; // interrupted; the signal handler is already exiting
   }
   if (results.every((r) => r.ok)) {
     console.log(`screenshot: ${await screenshot('success')}`);
@@ -81,8 +87,10 @@ async function main() {
 main().then(
   (code) => cleanupAndExit(code),
   (err) => {
-    console.error(`e2e: ${err?.stack ?? err}`);
-    console.log('\n0 passed, 1 failed');
+    if (!cleaningUp()) {
+      console.error(`e2e: ${err?.stack ?? err}`);
+      console.log('\n0 passed, 1 failed');
+    }
     return cleanupAndExit(1);
   },
 );

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from './browser.mjs';
 import { startCodeServer, tail } from './codeServer.mjs';
-import { cleanupAndExit, exitAfter, onCleanup, tempFolder } from './lifecycle.mjs';
+import { cleaningUp, cleanupAndExit, exitAfter, onCleanup, tempFolder } from './lifecycle.mjs';
 import { followFile } from './logFollower.mjs';
 import { integrationTestsEntry, resultsDir, vsixPath } from './paths.mjs';
 import { chooseModel, prepareWorkspace } from './workspace.mjs';
@@ -72,7 +72,9 @@ async function main() {
 main().then(
   (code) => cleanupAndExit(code),
   (err) => {
-    console.error(`integration: ${err?.stack ?? err}`);
+    if (!cleaningUp()) {
+      console.error(`integration: ${err?.stack ?? err}`);
+    }
     return cleanupAndExit(1);
   },
 );
