@@ -45,6 +45,30 @@ export interface GenerateRequest {
   readonly blockedTokenIds?: readonly number[];
 }
 
+/** Where a completion must stop; the worker adds the model's own stop strings. */
+export interface CompletionStopRules {
+  readonly singleLine: boolean;
+  readonly blockIndent?: number;
+  readonly tabSize?: number;
+  readonly linePrefix: string;
+  readonly extraStopStrings?: readonly string[];
+}
+
+/**
+ * An inline completion at the cursor. The worker cuts the text around the cursor to the token
+ * budget with the model's tokenizer, builds the model family's fill-in-the-middle prompt, and
+ * stops generating as soon as the stop rules say the suggestion is complete.
+ */
+export interface CompleteRequest {
+  readonly type: 'complete';
+  readonly id: number;
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly budgetTokens: number;
+  readonly maxNewTokens: number;
+  readonly stop: CompletionStopRules;
+}
+
 export interface CancelRequest {
   readonly type: 'cancel';
   /** The id of the request to cancel. */
@@ -67,7 +91,7 @@ export interface ExitRequest {
   readonly code: number;
 }
 
-export type WorkerRequest = LoadRequest | GenerateRequest | CancelRequest | DisposeRequest | ExitRequest;
+export type WorkerRequest = LoadRequest | GenerateRequest | CompleteRequest | CancelRequest | DisposeRequest | ExitRequest;
 
 /** What Show Model Info and the status bar report about a loaded model. */
 export interface ModelInfo {
@@ -84,6 +108,8 @@ export interface ModelInfo {
   readonly layers: number;
   readonly heads: number;
   readonly loadMs: number;
+  /** The fill-in-the-middle family chosen from the model's config and vocabulary ('none' = left-to-right). */
+  readonly promptFamily: string;
 }
 
 export interface ProgressEvent {
@@ -104,6 +130,10 @@ export interface StartedEvent {
   readonly type: 'started';
   readonly id: number;
   readonly promptTokens: number;
+  /** Prompt tokens whose keys and values came from the previous request's KV cache. */
+  readonly reusedTokens: number;
+  /** True when the text around the cursor was cut to fit the token budget. */
+  readonly contextCut: boolean;
 }
 
 export interface TokenEvent {
@@ -114,7 +144,7 @@ export interface TokenEvent {
   readonly text: string;
 }
 
-export type FinishReason = 'eos' | 'length' | 'cancelled' | 'superseded';
+export type FinishReason = 'eos' | 'length' | 'stop' | 'cancelled' | 'superseded';
 
 export interface GenerationTimings {
   readonly queuedMs: number;

@@ -46,3 +46,25 @@ export function readSettings(get: SettingGetter): LensSettings {
 
 /** Settings whose change needs the model reloaded. */
 export const RELOAD_KEYS: readonly (keyof LensSettings)[] = ['model', 'allowDownloads', 'hubUrl', 'device', 'dtype'];
+
+/** Inline completion settings; `enabled` may differ per language (VS Code's language overrides). */
+export interface CompletionSettings {
+  readonly enabled: boolean;
+  readonly debounceMs: number;
+  readonly maxNewTokens: number;
+  readonly contextTokens: number;
+  readonly timeoutMs: number;
+  readonly multiline: 'auto' | 'always' | 'never';
+}
+
+/** Builds validated completion settings (keys relative to `attentionLens.completion`). */
+export function readCompletionSettings(get: SettingGetter): CompletionSettings {
+  return {
+    enabled: get('enabled') !== false,
+    debounceMs: clampedNumber(get('debounceMs'), 0, 2000, 120),
+    maxNewTokens: clampedNumber(get('maxNewTokens'), 1, 256, 48),
+    contextTokens: clampedNumber(get('contextTokens'), 32, 8192, 384),
+    timeoutMs: clampedNumber(get('timeoutMs'), 100, 30000, 2000),
+    multiline: oneOf(get('multiline'), ['auto', 'always', 'never'] as const, 'auto'),
+  };
+}

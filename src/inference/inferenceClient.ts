@@ -7,12 +7,14 @@
 import { Worker } from 'worker_threads';
 import { LensError } from '../common/errors';
 import type {
+  CompletionStopRules,
   DeviceChoice,
   DoneEvent,
   DtypeChoice,
   GenerateRequest,
   ModelInfo,
   ModelSource,
+  StartedEvent,
   WorkerEvent,
   WorkerRequest,
   WorkerStartData,
@@ -31,8 +33,16 @@ export interface GenerateParams {
   readonly blockedTokenIds?: readonly number[];
 }
 
+export interface CompleteParams {
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly budgetTokens: number;
+  readonly maxNewTokens: number;
+  readonly stop: CompletionStopRules;
+}
+
 export interface GenerateHandlers {
-  readonly onStarted?: (promptTokens: number) => void;
+  readonly onStarted?: (start: Omit<StartedEvent, 'type' | 'id'>) => void;
   readonly onToken?: (tokenId: number, text: string) => void;
 }
 
@@ -111,15 +121,31 @@ export class InferenceClient {
   }
 
   /** Generates; resolves with the final `done` event (also when cancelled), rejects on error/timeout/crash. */
-  async generate(params: GenerateParams, handlers: GenerateHandlers = {}, cancel?: CancelSignal): Promise<DoneEvent> {
+  generate(params: GenerateParams, handlers: GenerateHandlers = {}, cancel?: CancelSignal): Promise<DoneEvent> {
+    return this.stream((id) => ({ type: 'generate', id, ...params }), handlers, cancel);
+  }
+
+  /** An inline completion at the cursor (see CompleteRequest); resolves like `generate`. */
+  complete(params: CompleteParams, handlers: GenerateHandlers = {}, cancel?: CancelSignal, timeoutMs?: number): Promise<DoneEvent> {
+    return this.stream((id) => ({ type: 'complete', id, ...params }), handlers, cancel, timeoutMs);
+  }
+
+  private async stream(
+    makeRequest: (id: number) => WorkerRequest,
+    handlers: GenerateHandlers,
+    cancel: CancelSignal | undefined,
+    timeoutMs = this.options.requestTimeoutMs(),
+  ): Promise<DoneEvent> {
     // After a crash the model is loaded again first; the reload is queued ahead of this request.
     await this.whenRestarted();
     const id = this.nextId++;
-    return this.track<DoneEvent>(id, this.options.requestTimeoutMs(), cancel, (event, resolve, reject) => {
+    return this.track<DoneEvent>(id, timeoutMs, cancel, (event, resolve, reject) => {
       switch (event.type) {
-        case 'started':
-          handlers.onStarted?.(event.promptTokens);
+        case 'started': {
+          const { type: _type, id: _id, ...start } = event;
+          handlers.onStarted?.(start);
           return;
+        }
         case 'token':
           handlers.onToken?.(event.tokenId, event.text);
           return;
@@ -132,7 +158,7 @@ export class InferenceClient {
         default:
           return;
       }
-    }, { type: 'generate', id, ...params });
+    }, makeRequest(id));
   }
 
   private track<T>(

@@ -12,7 +12,7 @@ import { resolveModelSource, sourceDisplayName } from '../common/modelSource';
 import type { DoneEvent, ModelSource } from '../common/protocol';
 import { readSettings, RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
 import { Disposable } from '../host/disposable';
-import { InferenceClient, type CancelSignal, type GenerateHandlers, type GenerateParams } from './inferenceClient';
+import { InferenceClient, type CancelSignal, type CompleteParams, type GenerateHandlers, type GenerateParams } from './inferenceClient';
 import type { ModelState } from './modelState';
 
 /** Reads the settings now (never cached). */
@@ -129,6 +129,15 @@ export class ModelService extends Disposable {
       this.activeRequests--;
       if (this.activeRequests === 0 && this.current.state === 'busy') this.setState({ ...this.current, state: 'ready' });
     }
+  }
+
+  /** An inline completion; the model's state stays as it is (the completion status shows these). */
+  async complete(params: CompleteParams, handlers: GenerateHandlers, cancel: CancelSignal | undefined, timeoutMs: number): Promise<DoneEvent> {
+    await this.whenLoaded();
+    if (this.current.state !== 'ready' && this.current.state !== 'busy') {
+      throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
+    }
+    return this.client.complete(params, handlers, cancel, timeoutMs);
   }
 
   /** Kills the worker as a crash would (for tests of the restart path). */

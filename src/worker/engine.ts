@@ -5,10 +5,14 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import type { PreTrainedModel, PreTrainedTokenizer, ProgressInfo, Tensor } from '@huggingface/transformers';
+import type { DynamicCache, PreTrainedModel, PreTrainedTokenizer, ProgressInfo, Tensor } from '@huggingface/transformers';
 import { LensError } from '../common/errors';
 import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
-import type { DeviceChoice, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
+import { fitContextToBudget } from '../common/contextWindow';
+import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
+import type { CompletionStopRules, DeviceChoice, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
+import { findStop, type StopRules } from '../common/stopRules';
+import { KvCacheReuse } from './kvCacheReuse';
 import { checkModelFolder } from './modelFolder';
 import { prepareRuntime, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
@@ -20,14 +24,33 @@ export interface LoadOptions {
   readonly onProgress: (file: string, fraction: number) => void;
 }
 
-export interface GenerateOptions {
-  readonly prompt: string;
-  readonly maxNewTokens: number;
-  readonly blockedTokenIds?: readonly number[];
-  readonly onStart: (promptTokens: number) => void;
+export interface StreamHandlers {
+  readonly onStart: (start: { promptTokens: number; reusedTokens: number; contextCut: boolean }) => void;
   readonly onToken: (tokenId: number, text: string) => void;
   /** Polled between tokens: true stops generation before the next forward pass. */
   readonly shouldStop: () => boolean;
+}
+
+export interface GenerateOptions extends StreamHandlers {
+  readonly prompt: string;
+  readonly maxNewTokens: number;
+  readonly blockedTokenIds?: readonly number[];
+}
+
+export interface CompleteOptions extends StreamHandlers {
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly budgetTokens: number;
+  readonly maxNewTokens: number;
+  readonly stop: CompletionStopRules;
+}
+
+interface RunOptions extends StreamHandlers {
+  readonly inputIds: number[];
+  readonly maxNewTokens: number;
+  readonly blockedTokenIds?: readonly number[];
+  readonly stopRules?: StopRules;
+  readonly contextCut: boolean;
 }
 
 export interface GenerateResult {
@@ -43,6 +66,8 @@ interface LoadedModel {
   readonly info: ModelInfo;
   readonly outputs: SessionOutputFilter;
   readonly eosTokenIds: ReadonlySet<number>;
+  readonly promptFormat: PromptFormat;
+  readonly kvCache: KvCacheReuse;
 }
 
 /** Loads models and runs greedy generation with streaming and cancellation between tokens. */
@@ -85,6 +110,8 @@ export class Engine {
       throw this.describeLoadError(error, options.source, location);
     }
     const shape = readModelShape(config);
+    const vocab = tokenizer.get_vocab();
+    const promptFormat = detectPromptFormat(config, (token) => vocab.get(token));
     const info: ModelInfo = {
       name: options.source.kind === 'folder' ? options.source.displayName : options.source.modelId,
       location,
@@ -98,11 +125,12 @@ export class Engine {
       layers: shape.layers,
       heads: shape.heads,
       loadMs: Math.round(performance.now() - started),
+      promptFamily: promptFormat.family,
     };
     const eos = config.eos_token_id;
     const eosTokenIds = new Set<number>(Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : []);
     const outputs = SessionOutputFilter.install(model);
-    this.loaded = { model, tokenizer, info, outputs, eosTokenIds };
+    this.loaded = { model, tokenizer, info, outputs, eosTokenIds, promptFormat, kvCache: new KvCacheReuse(transformers) };
     return info;
   }
 
@@ -156,16 +184,47 @@ export class Engine {
     return new LensError('MODEL_INVALID', `The model in ${location} could not be loaded (${message}). Its files may be damaged or of an unsupported kind.`);
   }
 
-  /** Greedy generation that streams tokens and stops between two tokens when asked. */
+  /** Greedy generation from a text prompt, streaming tokens and stopping between two tokens when asked. */
   async generate(options: GenerateOptions): Promise<GenerateResult> {
-    const loaded = this.loaded;
-    if (!loaded) throw new LensError('NOT_LOADED', 'No model is loaded yet.');
-    const started = performance.now();
-    const encoded = loaded.tokenizer(options.prompt, { add_special_tokens: false }) as {
-      input_ids: Tensor;
-      attention_mask: Tensor;
+    const loaded = this.require();
+    return this.run(loaded, {
+      ...options,
+      inputIds: loaded.tokenizer.encode(options.prompt, { add_special_tokens: false }),
+      contextCut: false,
+    });
+  }
+
+  /** An inline completion: the text around the cursor within the budget, the family's FIM prompt, stop rules. */
+  async complete(options: CompleteOptions): Promise<GenerateResult> {
+    const loaded = this.require();
+    const { tokenizer, promptFormat } = loaded;
+    const countTokens = (text: string): number => tokenizer.encode(text, { add_special_tokens: false }).length;
+    const fitted = fitContextToBudget({ prefix: options.prefix, suffix: options.suffix }, options.budgetTokens, countTokens);
+    const prompt = buildCompletionPrompt(promptFormat, fitted.prefix, fitted.suffix);
+    const stopRules: StopRules = {
+      stopStrings: [...promptFormat.stopStrings, ...(options.stop.extraStopStrings ?? [])],
+      singleLine: options.stop.singleLine,
+      blockIndent: options.stop.blockIndent,
+      tabSize: options.stop.tabSize,
+      linePrefix: options.stop.linePrefix,
     };
-    const promptTokens = encoded.input_ids.dims[1];
+    return this.run(loaded, {
+      ...options,
+      inputIds: tokenizer.encode(prompt, { add_special_tokens: false }),
+      blockedTokenIds: promptFormat.blockedTokenIds,
+      stopRules,
+      contextCut: fitted.cut,
+    });
+  }
+
+  private require(): LoadedModel {
+    if (!this.loaded) throw new LensError('NOT_LOADED', 'No model is loaded yet.');
+    return this.loaded;
+  }
+
+  private async run(loaded: LoadedModel, options: RunOptions): Promise<GenerateResult> {
+    const started = performance.now();
+    const promptTokens = options.inputIds.length;
     const limit = loaded.info.contextLength;
     if (limit > 0 && promptTokens + options.maxNewTokens > limit) {
       throw new LensError(
@@ -173,14 +232,16 @@ export class Engine {
         `The prompt has ${promptTokens} tokens; with ${options.maxNewTokens} new tokens it exceeds the model's context of ${limit}.`,
       );
     }
-    options.onStart(promptTokens);
+    const { transformers } = await prepareRuntime(loaded.info.backend, this.runtimeOptions);
+    const { tokenizer } = loaded;
+    const reuse = loaded.kvCache.take(options.inputIds);
+    options.onStart({ promptTokens, reusedTokens: reuse.reusedTokens, contextCut: options.contextCut });
 
     const generated: number[] = [];
     let text = '';
     let firstTokenAt = 0;
     let stoppedByRequest = false;
-    const { transformers } = await prepareRuntime(loaded.info.backend, this.runtimeOptions);
-    const tokenizer = loaded.tokenizer;
+    let stoppedByRule = false;
 
     class TokenStreamer extends transformers.BaseStreamer {
       private promptSeen = false;
@@ -200,34 +261,50 @@ export class Engine {
       }
       override end(): void {}
     }
-    class StopOnRequest extends transformers.StoppingCriteria {
+    const stopRules = options.stopRules;
+    class StopWhenDone extends transformers.StoppingCriteria {
       override _call(inputIds: number[][]): boolean[] {
         if (options.shouldStop()) stoppedByRequest = true;
-        return inputIds.map(() => stoppedByRequest);
+        // Stop strings and block ends end generation here, not only in post-processing.
+        else if (stopRules && findStop(text, stopRules) !== undefined) stoppedByRule = true;
+        return inputIds.map(() => stoppedByRequest || stoppedByRule);
       }
     }
 
     if (options.shouldStop()) {
+      await reuse.cache?.dispose();
       return this.result(text, generated, 'cancelled', started, firstTokenAt);
     }
+    const inputIds = new transformers.Tensor('int64', BigInt64Array.from(options.inputIds.map(BigInt)), [1, promptTokens]);
+    const attentionMask = new transformers.Tensor('int64', new BigInt64Array(promptTokens).fill(1n), [1, promptTokens]);
     const blocked = options.blockedTokenIds?.length ? options.blockedTokenIds.map((id) => [id]) : null;
-    await loaded.model.generate({
-      input_ids: encoded.input_ids,
-      attention_mask: encoded.attention_mask,
+    const output = (await loaded.model.generate({
+      input_ids: inputIds,
+      attention_mask: attentionMask,
+      past_key_values: reuse.cache,
+      return_dict_in_generate: true,
       max_new_tokens: options.maxNewTokens,
       do_sample: false,
       bad_words_ids: blocked,
       streamer: new TokenStreamer(),
-      stopping_criteria: [new StopOnRequest()],
-    } as unknown as Parameters<PreTrainedModel["generate"]>[0]);
+      stopping_criteria: [new StopWhenDone()],
+    } as unknown as Parameters<PreTrainedModel['generate']>[0])) as unknown as { sequences: Tensor; past_key_values: DynamicCache };
+    // The cache holds every token fed so far: the prompt and all generated tokens but the last.
+    loaded.kvCache.keep([...options.inputIds, ...generated.slice(0, -1)], output.past_key_values);
     text = tokenizer.decode(generated, { skip_special_tokens: true });
+    if (stopRules && stoppedByRule) {
+      const end = findStop(text, stopRules);
+      if (end !== undefined) text = text.slice(0, end);
+    }
 
     const last = generated[generated.length - 1];
     const reason: FinishReason = stoppedByRequest
       ? 'cancelled'
-      : last !== undefined && loaded.eosTokenIds.has(last)
-        ? 'eos'
-        : 'length';
+      : stoppedByRule
+        ? 'stop'
+        : last !== undefined && loaded.eosTokenIds.has(last)
+          ? 'eos'
+          : 'length';
     return this.result(text, generated, reason, started, firstTokenAt);
   }
 
@@ -253,6 +330,9 @@ export class Engine {
   async dispose(): Promise<void> {
     const loaded = this.loaded;
     this.loaded = undefined;
-    if (loaded) await loaded.model.dispose();
+    if (loaded) {
+      await loaded.kvCache.clear();
+      await loaded.model.dispose();
+    }
   }
 }

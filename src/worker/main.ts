@@ -2,8 +2,8 @@
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
 import { LensError, type ErrorCode } from '../common/errors';
-import type { GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
-import { Engine } from './engine';
+import type { CompleteRequest, GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
+import { Engine, type GenerateResult, type StreamHandlers } from './engine';
 import { RequestScheduler, type Job } from './requestScheduler';
 import { parseWorkerRequest } from './requestValidation';
 
@@ -41,20 +41,23 @@ function loadJob(engine: Engine, request: LoadRequest): Job {
   };
 }
 
-function generateJob(engine: Engine, request: GenerateRequest, pollMessages: () => void): Job {
+/** A job that streams one generation; `generate` and `complete` differ only in what they ask the engine. */
+function streamingJob(
+  request: GenerateRequest | CompleteRequest,
+  jobClass: 'completion' | 'command',
+  work: (handlers: StreamHandlers) => Promise<GenerateResult>,
+  pollMessages: () => void,
+): Job {
   const enqueuedAt = performance.now();
   let stopRequested = false;
   return {
     id: request.id,
-    jobClass: request.priority === 'completion' ? 'completion' : 'command',
+    jobClass,
     async run() {
       const queuedMs = Math.round(performance.now() - enqueuedAt);
       try {
-        const result = await engine.generate({
-          prompt: request.prompt,
-          maxNewTokens: request.maxNewTokens,
-          blockedTokenIds: request.blockedTokenIds,
-          onStart: (promptTokens) => post({ type: 'started', id: request.id, promptTokens }),
+        const result = await work({
+          onStart: (start) => post({ type: 'started', id: request.id, ...start }),
           onToken: (tokenId, text) => post({ type: 'token', id: request.id, tokenId, text }),
           shouldStop: () => {
             pollMessages(); // a cancel may be waiting: see pollMessages in main()
@@ -107,8 +110,13 @@ function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequ
     case 'load':
       scheduler.enqueue(loadJob(engine, request));
       return;
-    case 'generate':
-      scheduler.enqueue(generateJob(engine, request, pollMessages));
+    case 'generate': {
+      const jobClass = request.priority === 'completion' ? 'completion' : 'command';
+      scheduler.enqueue(streamingJob(request, jobClass, (handlers) => engine.generate({ ...request, ...handlers }), pollMessages));
+      return;
+    }
+    case 'complete':
+      scheduler.enqueue(streamingJob(request, 'completion', (handlers) => engine.complete({ ...request, ...handlers }), pollMessages));
       return;
     case 'cancel':
       scheduler.cancel(request.id);

@@ -32,6 +32,16 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
       if (blocked !== undefined && (!Array.isArray(blocked) || !blocked.every((x) => Number.isInteger(x)))) fail('blockedTokenIds must be integers');
       return message as unknown as WorkerRequest;
     }
+    case 'complete': {
+      if (typeof message.prefix !== 'string' || typeof message.suffix !== 'string') fail('complete needs prefix and suffix text');
+      for (const key of ['budgetTokens', 'maxNewTokens'] as const) {
+        const value = message[key];
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 32768) fail(`${key} must be a positive integer`);
+      }
+      const stop = message.stop;
+      if (!isRecord(stop) || typeof stop.singleLine !== 'boolean' || typeof stop.linePrefix !== 'string') fail('complete needs stop rules');
+      return message as unknown as WorkerRequest;
+    }
     case 'cancel':
     case 'dispose':
       return message as unknown as WorkerRequest;

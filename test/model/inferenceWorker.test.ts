@@ -234,6 +234,36 @@ describe('inference worker on the tiny fixture model', function () {
   });
 });
 
+describe('engine KV cache reuse', function () {
+  this.timeout(60_000);
+  const load = async () => {
+    const engine = new Engine({ wasmDir, wasmThreads: 1 });
+    await engine.load({ source: { kind: 'folder', path: fixture, displayName: 'tiny' }, device: 'cpu', dtype: 'fp32', onProgress: () => undefined });
+    return engine;
+  };
+  const run = (engine: Engine, prompt: string) => {
+    let reused = -1;
+    return engine
+      .generate({ prompt, maxNewTokens: 16, onStart: (start) => (reused = start.reusedTokens), onToken: () => undefined, shouldStop: () => false })
+      .then((result) => ({ ids: result.tokenIds, reused }));
+  };
+
+  it('runs only the new tail of a prompt that extends the last one, with the same greedy ids', async () => {
+    const warm = await load();
+    const fresh = await load();
+    const first = await run(warm, PROMPT);
+    assert.strictEqual(first.reused, 0);
+    const longer = `${PROMPT} a + b;\n}\n\nexport function sub(a: number, b: number) {\n  return`;
+    const reusedRun = await run(warm, longer);
+    assert.ok(reusedRun.reused >= 8, `reused ${reusedRun.reused} tokens`);
+    assert.deepStrictEqual(reusedRun.ids, (await run(fresh, longer)).ids);
+    const unrelated = await run(warm, 'def main():\n    print(');
+    assert.strictEqual(unrelated.reused, 0);
+    await warm.dispose();
+    await fresh.dispose();
+  });
+});
+
 describe('engine cancellation', function () {
   this.timeout(60_000);
   it('stops within one token of the request', async () => {

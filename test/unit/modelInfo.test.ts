@@ -15,6 +15,7 @@ describe('model info text', () => {
     layers: 8,
     heads: 6,
     loadMs: 1234,
+    promptFamily: 'lens',
   };
 
   it('names the model, backend, dtype, load time, parameters and context', () => {
