@@ -83,6 +83,11 @@ def main():
     writers = {s: open(os.path.join(out, f"{s}.jsonl"), "w") for s in ("train", "val")}
     counts = {s: {"plain": 0, "fim": 0, "summary": 0, "chars": 0} for s in writers}
     test_files = []
+    # Tokenizer training text: about 45 MB of the TRAIN split's code (every 4th file).
+    sample_dir = os.path.join(args.work, "tokenizer-sample")
+    os.makedirs(sample_dir, exist_ok=True)
+    sample_parts = [open(os.path.join(sample_dir, f"part-{i}.txt"), "w") for i in range(4)]
+    n_train_files = 0
 
     def emit(split, kind, text):
         writers[split].write(json.dumps({"text": text}) + "\n")
@@ -96,6 +101,10 @@ def main():
                 if len(test_files) < 5000:
                     test_files.append(rec)
                 continue
+            if rec["split"] == "train":
+                if n_train_files % 4 == 0:
+                    sample_parts[n_train_files % 16 // 4].write(rec["text"] + "\n")
+                n_train_files += 1
             plain = []
             for ch in chunks_of(rec["text"]):
                 doc = fim(ch, rng) if rng.random() < 0.5 else None
@@ -114,7 +123,7 @@ def main():
                 continue
             for _ in range(2 if rec["split"] == "train" else 1):
                 emit(rec["split"], "summary", summary(rec["code"], rec["doc"]))
-    for w in writers.values():
+    for w in list(writers.values()) + sample_parts:
         w.close()
     # Eval set from the TEST packages only: summaries and one-line FIM / next-line records.
     rng_eval = random.Random(1)

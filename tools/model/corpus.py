@@ -290,7 +290,7 @@ def norm_code(code: str) -> str:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", default="tools/model/work")
-    ap.add_argument("--max-npm-bytes-per-package", type=int, default=3_000_000)
+    ap.add_argument("--max-bytes-per-package", type=int, default=4_000_000)
     args = ap.parse_args()
     out = os.path.join(args.work, "corpus")
     os.makedirs(out, exist_ok=True)
@@ -320,8 +320,8 @@ def main():
                     h = hashlib.sha1(text.encode()).hexdigest()
                     if h in seen_files:
                         continue
-                    if origin == "npm" and nbytes > args.max_npm_bytes_per_package:
-                        break  # cap huge packages (three, core-js...) so no single one dominates
+                    if nbytes > args.max_bytes_per_package:
+                        break  # cap huge packages (plotly, sympy, three...) so no single one dominates
                     seen_files.add(h)
                     lang = "python" if path.endswith(".py") else ("typescript" if path.endswith((".ts", ".tsx")) else "javascript")
                     ff.write(json.dumps({"package": pkg, "split": split, "lang": lang, "text": text}) + "\n")

@@ -37,17 +37,18 @@ function parseArgs(argv) {
 }
 
 /** Builds the tokenizer.json object from a merge list (pairs of byte-level symbols). */
-export function buildTokenizerJson(merges) {
-  const vocab = {};
+export function buildTokenizerJson(merges, targetSize) {
+  const vocab = Object.create(null); // no prototype: "constructor" is a real token in code
   SPECIAL_TOKENS.forEach((t, i) => (vocab[t] = i));
   for (const ch of byteLevelAlphabet().sort((a, b) => a.codePointAt(0) - b.codePointAt(0))) {
     if (!(ch in vocab)) vocab[ch] = Object.keys(vocab).length;
   }
   const kept = [];
   for (const [a, b] of merges) {
+    if (Object.keys(vocab).length >= targetSize) break;
     if (!(a in vocab) || !(b in vocab)) continue; // cannot happen for a true prefix; be safe
     const merged = a + b;
-    if (merged in vocab) continue;
+    if (merged in vocab) { kept.push([a, b]); continue; } // a second route to a known symbol
     vocab[merged] = Object.keys(vocab).length;
     kept.push([a, b]);
   }
@@ -103,9 +104,10 @@ async function main() {
   const trained = JSON.parse(fs.readFileSync(tmp, 'utf8'));
   fs.unlinkSync(tmp);
   const allMerges = trained.model.merges.map((m) => (Array.isArray(m) ? m : m.split(' ')));
-  const nMerges = args.vocab - SPECIAL_TOKENS.length - 256;
-  if (allMerges.length < nMerges) console.warn(`only ${allMerges.length} merges learned; vocab will be smaller`);
-  const tokJson = buildTokenizerJson(allMerges.slice(0, nMerges));
+  // A few learned merges can produce a symbol already present; skipping them keeps the remaining
+  // list a valid prefix, so we read merges until the vocabulary reaches the target size.
+  const tokJson = buildTokenizerJson(allMerges, args.vocab);
+  if (Object.keys(tokJson.model.vocab).length < args.vocab) console.warn(`only ${allMerges.length} merges learned; vocab is smaller`);
   fs.mkdirSync(args.out, { recursive: true });
   fs.writeFileSync(path.join(args.out, 'tokenizer.json'), JSON.stringify(tokJson));
   fs.writeFileSync(path.join(args.out, 'tokenizer_config.json'), JSON.stringify(buildTokenizerConfig(1024), null, 2) + '\n');
