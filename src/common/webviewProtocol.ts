@@ -1,14 +1,82 @@
-/** Messages between the extension host and the Attention Lens webview. */
+/** Messages between the extension host and the attention panel's webview. */
+
+import type { AttentionCapture } from './attentionData';
+
+export type AttentionViewName = 'matrix' | 'heads' | 'headView' | 'steps';
+
+/** The view and selection the panel shows; kept by the webview with setState, reported to the host. */
+export interface ViewSelection {
+  readonly view: AttentionViewName;
+  readonly layer: number;
+  /** A head index, or 'mean' for the average over heads. */
+  readonly head: number | 'mean';
+  /** Heads drawn together in the head view. */
+  readonly heads: readonly number[];
+  /** The query token of the step-by-step view. */
+  readonly queryToken: number;
+}
 
 /** Host → webview. */
-export type ToWebviewMessage = { readonly type: 'modelState'; readonly text: string };
+export type ToWebviewMessage =
+  | { readonly type: 'capture'; readonly capture: AttentionCapture }
+  | { readonly type: 'status'; readonly text: string; readonly isError: boolean }
+  /** The editor cursor moved onto token `index` (or off every token). */
+  | { readonly type: 'cursorToken'; readonly index: number | undefined }
+  /** Asks the webview to export the current view (the host clicked Export in a command). */
+  | { readonly type: 'requestExport'; readonly format: 'png' | 'json' };
 
 /** Webview → host. */
-export type FromWebviewMessage = { readonly type: 'ready' };
+export type FromWebviewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'selectionChanged'; readonly selection: ViewSelection }
+  /** The user picked a token in a view (the host reveals it in the editor). */
+  | { readonly type: 'revealToken'; readonly index: number }
+  /** An export produced in the webview: PNG as a data URL, JSON as text. */
+  | { readonly type: 'export'; readonly format: 'png'; readonly dataUrl: string }
+  | { readonly type: 'export'; readonly format: 'json'; readonly json: string }
+  /** The webview finished drawing (its time since the capture arrived, for the e2e test and the benchmark). */
+  | { readonly type: 'rendered'; readonly view: AttentionViewName; readonly ms: number };
 
-/** Validates a message from the webview at run time (webview content is never trusted). */
+const VIEWS: readonly AttentionViewName[] = ['matrix', 'heads', 'headView', 'steps'];
+
+function isInt(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function parseSelection(value: unknown): ViewSelection | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const s = value as Record<string, unknown>;
+  if (!VIEWS.includes(s.view as AttentionViewName)) return undefined;
+  if (!isInt(s.layer, 0, 1023) || !isInt(s.queryToken, 0, 1 << 20)) return undefined;
+  if (!(s.head === 'mean' || isInt(s.head, 0, 1023))) return undefined;
+  if (!Array.isArray(s.heads) || s.heads.length > 1024 || !s.heads.every((h) => isInt(h, 0, 1023))) return undefined;
+  return { view: s.view as AttentionViewName, layer: s.layer, head: s.head as number | 'mean', heads: s.heads as number[], queryToken: s.queryToken };
+}
+
+/** Validates a message from the webview at run time (webview content is never trusted); undefined if malformed. */
 export function parseFromWebview(message: unknown): FromWebviewMessage | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
-  const type = (message as { type?: unknown }).type;
-  return type === 'ready' ? { type } : undefined;
+  const m = message as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'selectionChanged': {
+      const selection = parseSelection(m.selection);
+      return selection ? { type: 'selectionChanged', selection } : undefined;
+    }
+    case 'revealToken':
+      return isInt(m.index, 0, 1 << 20) ? { type: 'revealToken', index: m.index } : undefined;
+    case 'export':
+      if (m.format === 'png' && typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,') && m.dataUrl.length < 64 * 1024 * 1024) {
+        return { type: 'export', format: 'png', dataUrl: m.dataUrl };
+      }
+      if (m.format === 'json' && typeof m.json === 'string' && m.json.length < 256 * 1024 * 1024) return { type: 'export', format: 'json', json: m.json };
+      return undefined;
+    case 'rendered':
+      return VIEWS.includes(m.view as AttentionViewName) && typeof m.ms === 'number' && Number.isFinite(m.ms)
+        ? { type: 'rendered', view: m.view as AttentionViewName, ms: m.ms }
+        : undefined;
+    default:
+      return undefined;
+  }
 }

@@ -15,17 +15,20 @@ const root = document.getElementById('root') ?? document.body;
 window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   const message = event.data;
   switch (message.type) {
-    case 'modelState':
+    case 'status':
       root.textContent = message.text;
-      vscode.setState({ text: message.text });
+      return;
+    case 'capture':
+      root.textContent = `${message.capture.tokens.length} tokens`;
+      return;
+    case 'cursorToken':
+    case 'requestExport':
       return;
     default: {
-      const unreachable: never = message.type;
+      const unreachable: never = message;
       return unreachable;
     }
   }
 });
 
-const saved = vscode.getState() as { text?: string } | undefined;
-if (saved?.text) root.textContent = saved.text;
 vscode.postMessage({ type: 'ready' });

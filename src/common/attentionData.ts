@@ -1,0 +1,47 @@
+/**
+ * One forward pass's attention, as the worker captures it and the webview draws it.
+ * Tensors travel as `{ dims, data: Float32Array }` (transferable buffers), never nested arrays.
+ */
+
+/** A dense float32 tensor, row-major. */
+export interface TensorData {
+  readonly dims: readonly number[];
+  readonly data: Float32Array;
+}
+
+/** How the model tells positions apart, which decides what the step-by-step view shows first. */
+export type PositionKind = 'learned' | 'rotary' | 'unknown';
+
+/** What was captured, per layer and head, for one text. */
+export interface AttentionCapture {
+  /** Readable text of each token (byte-level pieces decoded; whitespace made visible by the view). */
+  readonly tokens: readonly string[];
+  readonly tokenIds: readonly number[];
+  /** Character range of each token in `text` ([start, end)); used by the editor overlay. */
+  readonly offsets: readonly (readonly [number, number])[];
+  /** The text that was tokenized (after any cut). */
+  readonly text: string;
+  readonly layers: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly modelName: string;
+  /** Attention probabilities after softmax, masked cells exactly 0: [layers, heads, T, T]. */
+  readonly probs: TensorData;
+  /** Queries, keys and values of every token: [layers, heads, T, headDim]. Absent if the model has no Q/K/V taps. */
+  readonly q?: TensorData;
+  readonly k?: TensorData;
+  readonly v?: TensorData;
+  /** Token embeddings and the learned position vectors added to them: [T, d_model]. */
+  readonly embedTokens?: TensorData;
+  readonly embedPositions?: TensorData;
+  readonly positionKind: PositionKind;
+  /** Set when the text had more tokens than the cap and its start was cut. */
+  readonly cut?: { readonly originalTokens: number; readonly keptTokens: number };
+  /** Where the text came from, for the panel's title. */
+  readonly origin: { readonly kind: 'selection' | 'cursor' | 'completion' | 'summary'; readonly label: string };
+}
+
+/** Index of element [l, h, i, j] in a [layers, heads, T, T] buffer. */
+export function probIndex(capture: Pick<AttentionCapture, 'heads'>, tokens: number, layer: number, head: number, i: number, j: number): number {
+  return ((layer * capture.heads + head) * tokens + i) * tokens + j;
+}
