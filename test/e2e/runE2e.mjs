@@ -19,6 +19,9 @@ const timeoutMs = Number(process.env.ATTENTION_LENS_E2E_TIMEOUT_MS || 8 * 60_000
 async function main() {
   const started = Date.now();
   fs.mkdirSync(resultsDir, { recursive: true });
+  for (const old of fs.readdirSync(resultsDir).filter((name) => /^e2e-.*\.png$/.test(name))) {
+    fs.rmSync(path.join(resultsDir, old)); // a stale screenshot would pass for this run's
+  }
   const results = [];
   const summary = () => {
     const passed = results.filter((r) => r.ok).length;

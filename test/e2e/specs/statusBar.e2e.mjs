@@ -9,16 +9,25 @@ const READY_TIMEOUT_MS = 120_000;
 export async function run({ page, shared, expectedModel }) {
   // VS Code gives an extension's status bar item the DOM id `<extension id>.<item id>`.
   const item = page.locator('.statusbar-item[id$="attentionLens.status"]');
-  await item.waitFor({ state: 'visible' });
   // Whichever comes first: ready, or an error (reported at once instead of at the timeout).
   const ready = page.locator('.statusbar-item[id$="attentionLens.status"][aria-label$="— ready"]');
   const failed = page.locator('.statusbar-item[id$="attentionLens.status"][aria-label$="— error"]');
-  await Promise.race([
-    ready.waitFor({ timeout: READY_TIMEOUT_MS }),
-    failed.waitFor({ timeout: READY_TIMEOUT_MS }).then(async () => {
-      throw new Error(`the extension reports an error: "${await failed.getAttribute('aria-label')}"`);
-    }),
-  ]);
+  try {
+    await Promise.race([
+      ready.waitFor({ timeout: READY_TIMEOUT_MS }),
+      failed.waitFor({ timeout: READY_TIMEOUT_MS }).then(async () => {
+        throw new Error(`the extension reports an error: "${await failed.getAttribute('aria-label')}"`);
+      }),
+    ]);
+  } catch (err) {
+    if (!/Timeout/.test(err.message)) {
+      throw err;
+    }
+    const present = (await item.count()) > 0;
+    throw new Error(present
+      ? `not ready within ${READY_TIMEOUT_MS / 1000} s; the item reads "${await item.getAttribute('aria-label')}"`
+      : `no Attention Lens status bar item within ${READY_TIMEOUT_MS / 1000} s (did the extension activate?)`);
+  }
   const label = (await item.getAttribute('aria-label')) ?? '';
   const text = (await item.innerText()).trim();
   const match = /^Attention Lens: (.+) on (\S+) — ready$/.exec(label);
