@@ -10,7 +10,7 @@ import { cleaningUp, cleanupAndExit, exitAfter, onCleanup, tempFolder } from './
 import { resultsDir, vsixPath } from './paths.mjs';
 import * as modelInfo from './specs/modelInfo.e2e.mjs';
 import * as statusBar from './specs/statusBar.e2e.mjs';
-import { chooseModel, hasBundledModel, prepareWorkspace } from './workspace.mjs';
+import { prepareWorkspace, userModel } from './workspace.mjs';
 
 /** Run in this order: later specs use what earlier ones found (the model name). */
 const specs = [statusBar, modelInfo];
@@ -31,14 +31,14 @@ async function main() {
   };
   exitAfter(timeoutMs, 'e2e tests');
 
-  // A user gets the bundled model; without it in the repository yet, the tiny one stands in.
-  const model = chooseModel(hasBundledModel() ? 'bundled' : 'tiny');
-  const expectedModel = model.setting === '' ? 'lens-coder' : undefined;
-  console.log(`e2e: model ${model.label}`);
   const root = tempFolder('attention-lens-e2e-');
-  const workspace = prepareWorkspace(root, { 'attentionLens.model': model.setting });
   const server = await startCodeServer({ root, vsix: vsixPath });
   onCleanup(server.stop);
+  // A user gets the bundled model (the tiny one stands in until the repository has it).
+  const model = userModel(server.extensionDir());
+  const expectedModel = model.setting === '' ? 'lens-coder' : undefined;
+  console.log(`e2e: model ${model.label}`);
+  const workspace = prepareWorkspace(root, { 'attentionLens.model': model.setting });
   const browser = await launchBrowser({ profileDir: path.join(root, 'browser') });
   onCleanup(browser.close);
   const { page } = browser;

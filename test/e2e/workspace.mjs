@@ -21,9 +21,18 @@ export function chooseModel(fallback = 'tiny') {
   return { setting: folder, label: folder };
 }
 
-/** True when the repository holds the bundled model (so the packaged extension carries it). */
-export function hasBundledModel() {
-  return fs.existsSync(path.join(bundledModelPath, 'config.json'));
+/**
+ * The model an as-a-user run should load: the bundled one when the installed extension in
+ * `extensionDir` carries it, else the tiny one (while the repository has no bundled model).
+ * Throws when the repository has the model but the package lacks it: a stale or broken vsix.
+ */
+export function userModel(extensionDir) {
+  const packaged = fs.existsSync(path.join(extensionDir, 'models', 'lens-coder', 'config.json'));
+  const inRepository = fs.existsSync(path.join(bundledModelPath, 'config.json'));
+  if (inRepository && !packaged && !process.env.ATTENTION_LENS_TEST_MODEL) {
+    throw new Error('the repository has models/lens-coder but the installed .vsix does not; run `npm run package` (or check .vscodeignore)');
+  }
+  return chooseModel(packaged ? 'bundled' : 'tiny');
 }
 
 /** Copies the fixture workspace to `<root>/workspace` with `settings` merged into its settings.json. */

@@ -33,5 +33,11 @@ export async function run({ page, shared, expectedModel }) {
   if (modelName && named !== modelName) {
     throw new Error(`toast names model "${named}", the status bar "${modelName}": "${message}"`);
   }
+  // The rest names the backend, dtype, load time, parameters and context length.
+  for (const [what, pattern] of [['backend', /backend\W+(cpu|wasm)\b/], ['dtype', /dtype/], ['load time', /load/], ['parameters', /param/i], ['context length', /context/]]) {
+    if (!pattern.test(message)) {
+      throw new Error(`toast does not give the ${what}: "${message}"`);
+    }
+  }
   return message;
 }
