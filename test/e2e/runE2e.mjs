@@ -25,8 +25,8 @@ async function main() {
   const results = [];
   const summary = () => {
     const passed = results.filter((r) => r.ok).length;
-    console.log(`\n${passed} passed, ${results.length - passed} failed`);
-    console.log(`e2e wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`\n${passed} passed, ${results.length - passed} failed (e2e wall time ${seconds} s)`);
     return passed === specs.length ? 0 : 1;
   };
   exitAfter(timeoutMs, 'e2e tests');
@@ -92,7 +92,7 @@ main().then(
   (err) => {
     if (!cleaningUp()) {
       console.error(`e2e: ${err?.stack ?? err}`);
-      console.log('\n0 passed, 1 failed');
+      console.log('\n0 passed, 1 failed (could not start)');
     }
     return cleanupAndExit(1);
   },
