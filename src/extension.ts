@@ -1,6 +1,11 @@
 /** Attention Lens: composes the services and registers them; holds no state of its own. */
 
 import * as vscode from 'vscode';
+import { AttentionController } from './attention/attentionController';
+import { CompletionStatus } from './completion/completionStatus';
+import { RecentOutputs } from './host/recentOutputs';
+import { completionSettingsFor, LensInlineCompletionProvider } from './completion/inlineCompletionProvider';
+import { SETTINGS_SECTION } from './common/settings';
 import { modelInfoDetails, modelInfoLine, notReadyLine } from './host/modelInfoCommand';
 import { notifyModelError } from './host/errorNotifier';
 import { StatusBar } from './host/statusBar';
@@ -47,12 +52,43 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     vscode.commands.registerCommand('attentionLens.reloadModel', () => models.reload()),
   );
 
+  const recent = new RecentOutputs();
+  registerCompletions(context, models, output, recent);
+  context.subscriptions.push(new AttentionController(context, models, recent, output));
+
   void models.reload();
   return {
     getState: () => models.state,
     onDidChangeState: models.onDidChangeState,
     whenLoaded: () => models.whenLoaded(),
   };
+}
+
+/** Inline completions: the provider for every file, its status item and the toggle. */
+function registerCompletions(context: vscode.ExtensionContext, models: ModelService, output: vscode.OutputChannel, recent: RecentOutputs): void {
+  const status = new CompletionStatus();
+  const provider = new LensInlineCompletionProvider(models, status, output, recent);
+  const showEnabled = (): void => {
+    const enabled = completionSettingsFor(vscode.window.activeTextEditor?.document).enabled;
+    status.show(enabled ? { kind: 'idle' } : { kind: 'disabled', why: 'turned off' });
+  };
+  context.subscriptions.push(
+    status,
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
+    models.onDidChangeState((state) => {
+      if (state.state === 'loading') provider.reset();
+    }),
+    vscode.commands.registerCommand('attentionLens.toggleCompletions', async () => {
+      const config = vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.completion`);
+      const enabled = completionSettingsFor(vscode.window.activeTextEditor?.document).enabled;
+      await config.update('enabled', !enabled, vscode.ConfigurationTarget.Global);
+    }),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(`${SETTINGS_SECTION}.completion`)) showEnabled();
+    }),
+    vscode.window.onDidChangeActiveTextEditor(showEnabled),
+  );
+  showEnabled();
 }
 
 /** Everything is disposed through `context.subscriptions`. */

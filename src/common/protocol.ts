@@ -3,6 +3,7 @@
  * Requests carry an id; every event names the request it belongs to.
  */
 
+import type { AttentionCapture } from './attentionData';
 import type { ErrorCode } from './errors';
 
 /** Which ONNX Runtime build the worker runs. `auto` is resolved by the worker. */
@@ -69,6 +70,16 @@ export interface CompleteRequest {
   readonly stop: CompletionStopRules;
 }
 
+/** One forward pass over `text` with the model's attention taps fetched (no generation). */
+export interface AttentionRequest {
+  readonly type: 'attention';
+  readonly id: number;
+  readonly text: string;
+  /** Longest token sequence to show; longer text keeps its end. */
+  readonly maxTokens: number;
+  readonly origin: AttentionCapture['origin'];
+}
+
 export interface CancelRequest {
   readonly type: 'cancel';
   /** The id of the request to cancel. */
@@ -91,7 +102,7 @@ export interface ExitRequest {
   readonly code: number;
 }
 
-export type WorkerRequest = LoadRequest | GenerateRequest | CompleteRequest | CancelRequest | DisposeRequest | ExitRequest;
+export type WorkerRequest = LoadRequest | GenerateRequest | CompleteRequest | AttentionRequest | CancelRequest | DisposeRequest | ExitRequest;
 
 /** What Show Model Info and the status bar report about a loaded model. */
 export interface ModelInfo {
@@ -162,6 +173,13 @@ export interface DoneEvent {
   readonly timings: GenerationTimings;
 }
 
+export interface AttentionEvent {
+  readonly type: 'attention';
+  readonly id: number;
+  readonly capture: AttentionCapture;
+  readonly forwardMs: number;
+}
+
 export interface DisposedEvent {
   readonly type: 'disposed';
   readonly id: number;
@@ -181,6 +199,7 @@ export type WorkerEvent =
   | StartedEvent
   | TokenEvent
   | DoneEvent
+  | AttentionEvent
   | DisposedEvent
   | ErrorEvent;
 

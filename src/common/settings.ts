@@ -68,3 +68,19 @@ export function readCompletionSettings(get: SettingGetter): CompletionSettings {
     multiline: oneOf(get('multiline'), ['auto', 'always', 'never'] as const, 'auto'),
   };
 }
+
+/** Attention panel settings (keys relative to `attentionLens.attention`). */
+export interface AttentionSettings {
+  /** Most tokens one capture shows; longer text keeps its end. */
+  readonly maxTokens: number;
+  /** Lines above the cursor taken when nothing is selected. */
+  readonly linesAround: number;
+}
+
+/** Builds validated attention settings. */
+export function readAttentionSettings(get: SettingGetter): AttentionSettings {
+  return {
+    maxTokens: clampedNumber(get('maxTokens'), 8, 1024, 256),
+    linesAround: clampedNumber(get('linesAround'), 1, 500, 20),
+  };
+}

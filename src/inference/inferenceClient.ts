@@ -7,6 +7,8 @@
 import { Worker } from 'worker_threads';
 import { LensError } from '../common/errors';
 import type {
+  AttentionEvent,
+  AttentionRequest,
   CompletionStopRules,
   DeviceChoice,
   DoneEvent,
@@ -123,6 +125,16 @@ export class InferenceClient {
   /** Generates; resolves with the final `done` event (also when cancelled), rejects on error/timeout/crash. */
   generate(params: GenerateParams, handlers: GenerateHandlers = {}, cancel?: CancelSignal): Promise<DoneEvent> {
     return this.stream((id) => ({ type: 'generate', id, ...params }), handlers, cancel);
+  }
+
+  /** One forward pass with the attention taps; resolves with the capture. */
+  async attention(params: Omit<AttentionRequest, 'type' | 'id'>): Promise<AttentionEvent> {
+    await this.whenRestarted();
+    const id = this.nextId++;
+    return this.track<AttentionEvent>(id, this.options.requestTimeoutMs(), undefined, (event, resolve, reject) => {
+      if (event.type === 'attention') resolve(event);
+      else if (event.type === 'error') reject(new LensError(event.code, event.message));
+    }, { type: 'attention', id, ...params });
   }
 
   /** An inline completion at the cursor (see CompleteRequest); resolves like `generate`. */

@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LensError } from '../common/errors';
 import { resolveModelSource, sourceDisplayName } from '../common/modelSource';
-import type { DoneEvent, ModelSource } from '../common/protocol';
+import type { AttentionEvent, DoneEvent, ModelSource } from '../common/protocol';
 import { readSettings, RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
 import { Disposable } from '../host/disposable';
 import { InferenceClient, type CancelSignal, type CompleteParams, type GenerateHandlers, type GenerateParams } from './inferenceClient';
@@ -138,6 +138,15 @@ export class ModelService extends Disposable {
       throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
     }
     return this.client.complete(params, handlers, cancel, timeoutMs);
+  }
+
+  /** One forward pass with the attention taps. */
+  async attention(params: Parameters<InferenceClient['attention']>[0]): Promise<AttentionEvent> {
+    await this.whenLoaded();
+    if (this.current.state !== 'ready' && this.current.state !== 'busy') {
+      throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
+    }
+    return this.client.attention(params);
   }
 
   /** Kills the worker as a crash would (for tests of the restart path). */

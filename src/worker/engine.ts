@@ -12,7 +12,9 @@ import { fitContextToBudget } from '../common/contextWindow';
 import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
 import type { CompletionStopRules, DeviceChoice, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
+import { captureAttention } from './attentionCapture';
 import { KvCacheReuse } from './kvCacheReuse';
+import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { checkModelFolder } from './modelFolder';
 import { prepareRuntime, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
@@ -324,6 +326,21 @@ export class Engine {
         tokensPerSecond: Math.round(tokensPerSecond * 10) / 10,
       },
     };
+  }
+
+  /** One forward pass over `text` with the attention taps (see attentionCapture.ts). */
+  async attention(text: string, maxTokens: number, origin: AttentionCapture['origin']): Promise<{ capture: AttentionCapture; forwardMs: number }> {
+    const loaded = this.require();
+    const { transformers } = await prepareRuntime(loaded.info.backend, this.runtimeOptions);
+    const positionKind: PositionKind = loaded.info.modelType === 'gpt2' ? 'learned' : /llama|qwen|mistral|phi|gemma/.test(loaded.info.modelType) ? 'rotary' : 'unknown';
+    return captureAttention(transformers, loaded.model, loaded.tokenizer, loaded.outputs, {
+      text,
+      maxTokens,
+      origin,
+      modelName: loaded.info.name,
+      contextLength: loaded.info.contextLength,
+      positionKind,
+    });
   }
 
   /** Releases the model's sessions. */

@@ -2,7 +2,8 @@
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
 import { LensError, type ErrorCode } from '../common/errors';
-import type { CompleteRequest, GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
+import type { AttentionRequest, CompleteRequest, GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
+import { captureBuffers } from './attentionCapture';
 import { Engine, type GenerateResult, type StreamHandlers } from './engine';
 import { RequestScheduler, type Job } from './requestScheduler';
 import { parseWorkerRequest } from './requestValidation';
@@ -92,6 +93,26 @@ function streamingJob(
   };
 }
 
+function attentionJob(engine: Engine, request: AttentionRequest): Job {
+  return {
+    id: request.id,
+    jobClass: 'command',
+    async run() {
+      try {
+        const { capture, forwardMs } = await engine.attention(request.text, request.maxTokens, request.origin);
+        // The tensors move to the host without a copy.
+        parentPort?.postMessage({ type: 'attention', id: request.id, capture, forwardMs: Math.round(forwardMs) } satisfies WorkerEvent, captureBuffers(capture));
+      } catch (error) {
+        post(errorEvent(request.id, error));
+      }
+    },
+    stop() {}, // one forward pass: nothing to stop between
+    drop() {
+      post({ type: 'error', id: request.id, code: 'WORKER_STOPPED', message: 'The attention request was cancelled.' });
+    },
+  };
+}
+
 function disposeJob(engine: Engine, id: number): Job {
   return {
     id,
@@ -117,6 +138,9 @@ function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequ
     }
     case 'complete':
       scheduler.enqueue(streamingJob(request, 'completion', (handlers) => engine.complete({ ...request, ...handlers }), pollMessages));
+      return;
+    case 'attention':
+      scheduler.enqueue(attentionJob(engine, request));
       return;
     case 'cancel':
       scheduler.cancel(request.id);

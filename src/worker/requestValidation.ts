@@ -42,6 +42,14 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
       if (!isRecord(stop) || typeof stop.singleLine !== 'boolean' || typeof stop.linePrefix !== 'string') fail('complete needs stop rules');
       return message as unknown as WorkerRequest;
     }
+    case 'attention': {
+      if (typeof message.text !== 'string') fail('attention needs text');
+      const max = message.maxTokens;
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 8192) fail('maxTokens must be an integer in 1..8192');
+      const origin = message.origin;
+      if (!isRecord(origin) || typeof origin.kind !== 'string' || typeof origin.label !== 'string') fail('attention needs an origin');
+      return message as unknown as WorkerRequest;
+    }
     case 'cancel':
     case 'dispose':
       return message as unknown as WorkerRequest;

@@ -1,0 +1,181 @@
+/** The attention commands: capture text through the model, show it in the panel, shade the editor. */
+
+import * as vscode from 'vscode';
+import type { AttentionCapture } from '../common/attentionData';
+import { readAttentionSettings, SETTINGS_SECTION } from '../common/settings';
+import type { FromWebviewMessage } from '../common/webviewProtocol';
+import { Disposable } from '../host/disposable';
+import type { RecentOutputs } from '../host/recentOutputs';
+import type { ModelService } from '../inference/modelService';
+import { ATTENTION_VIEW_TYPE, AttentionPanel } from './attentionPanel';
+import { EditorOverlay } from './editorOverlay';
+
+interface PendingPaint {
+  readonly startedAt: number;
+  readonly forwardMs: number;
+  readonly tokens: number;
+}
+
+/** Text to capture and where it sits in a document (if it does). */
+interface CaptureSource {
+  readonly text: string;
+  readonly origin: AttentionCapture['origin'];
+  readonly document?: vscode.TextDocument;
+  readonly startOffset: number;
+}
+
+/** See the module comment. */
+export class AttentionController extends Disposable {
+  private readonly panel: AttentionPanel;
+  private readonly overlay: EditorOverlay;
+  private pendingPaint: PendingPaint | undefined;
+  /** The last time from command to painted heatmap, for tests and the benchmark. */
+  lastPaint: { tokens: number; forwardMs: number; totalMs: number } | undefined;
+
+  constructor(
+    context: vscode.ExtensionContext,
+    private readonly models: ModelService,
+    private readonly recent: RecentOutputs,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    super();
+    this.overlay = this.register(new EditorOverlay((index) => this.panel.post({ type: 'cursorToken', index })));
+    this.panel = this.register(
+      new AttentionPanel(
+        context.extensionUri,
+        {
+          onSelection: (selection) => this.overlay.setSelection(selection),
+          onRevealToken: (index) => this.revealToken(index),
+          onRendered: (view, ms) => this.rendered(view, ms),
+          onExport: (message) => void this.saveExport(message),
+          onClosed: () => this.overlay.clear(),
+        },
+        log,
+      ),
+    );
+    this.register(
+      vscode.window.registerWebviewPanelSerializer(ATTENTION_VIEW_TYPE, {
+        deserializeWebviewPanel: async (restored) => this.panel.attach(restored),
+      }),
+    );
+    const command = (id: string, run: () => unknown) => this.register(vscode.commands.registerCommand(id, run));
+    command('attentionLens.showAttention', () => this.showForEditor());
+    command('attentionLens.explainLastCompletion', () => this.showRecent('completion'));
+    command('attentionLens.showAttentionForDocComment', () => this.showRecent('summary'));
+    command('attentionLens.toggleAttentionOverlay', () => {
+      this.overlay.setEnabled(!this.overlay.isEnabled);
+      void vscode.window.setStatusBarMessage(`Attention Lens: editor overlay ${this.overlay.isEnabled ? 'on' : 'off'}`, 3000);
+    });
+    command('attentionLens.exportAttentionPng', () => this.requestExport('png'));
+    command('attentionLens.exportAttentionJson', () => this.requestExport('json'));
+  }
+
+  private settings() {
+    const config = vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.attention`);
+    return readAttentionSettings((key) => config.get(key));
+  }
+
+  /** Show Attention: the selection, or the lines around the cursor. */
+  private async showForEditor(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void vscode.window.showInformationMessage('Attention Lens: open a file and select some code (or put the cursor in it) first.');
+      return;
+    }
+    const { document, selection } = editor;
+    let range: vscode.Range = selection;
+    if (selection.isEmpty) {
+      const line = selection.active.line;
+      const first = Math.max(0, line - this.settings().linesAround);
+      range = new vscode.Range(first, 0, line, document.lineAt(line).text.length);
+    }
+    const text = document.getText(range);
+    const where = `${vscode.workspace.asRelativePath(document.uri)}:${range.start.line + 1}-${range.end.line + 1}`;
+    await this.capture({
+      text,
+      origin: { kind: selection.isEmpty ? 'cursor' : 'selection', label: where },
+      document,
+      startOffset: document.offsetAt(range.start),
+    });
+  }
+
+  private async showRecent(kind: 'completion' | 'summary'): Promise<void> {
+    const recent = kind === 'completion' ? this.recent.lastCompletion : this.recent.lastSummary;
+    if (!recent) {
+      const what = kind === 'completion' ? 'an inline completion' : 'a doc comment';
+      void vscode.window.showInformationMessage(`Attention Lens: there is nothing to explain yet — get ${what} first.`);
+      return;
+    }
+    const label = kind === 'completion' ? `last completion in ${recent.fileName}` : `last doc comment in ${recent.fileName}`;
+    await this.capture({ text: recent.context + recent.output, origin: { kind, label }, startOffset: 0 });
+  }
+
+  private async capture(source: CaptureSource): Promise<void> {
+    if (!source.text.trim()) {
+      void vscode.window.showInformationMessage('Attention Lens: the selection is empty.');
+      return;
+    }
+    const startedAt = performance.now();
+    try {
+      const event = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Attention Lens: reading attention…' },
+        () => this.models.attention({ text: source.text, maxTokens: this.settings().maxTokens, origin: source.origin }),
+      );
+      const capture = event.capture;
+      // A cut keeps the end of the text, so the kept text starts later in the document.
+      const startOffset = source.startOffset + (source.text.length - capture.text.length);
+      this.pendingPaint = { startedAt, forwardMs: event.forwardMs, tokens: capture.tokens.length };
+      this.panel.show(capture);
+      this.overlay.setCapture(capture, source.text.endsWith(capture.text) ? source.document : undefined, startOffset);
+      if (capture.cut) {
+        this.log.appendLine(`[attention] showing the last ${capture.cut.keptTokens} of ${capture.cut.originalTokens} tokens (attentionLens.attention.maxTokens)`);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.log.appendLine(`[attention] ${message}`);
+      this.panel.showStatus(`Could not read attention: ${message}`, true);
+    }
+  }
+
+  private rendered(view: string, ms: number): void {
+    const pending = this.pendingPaint;
+    if (!pending) return;
+    this.pendingPaint = undefined;
+    const totalMs = Math.round(performance.now() - pending.startedAt);
+    this.lastPaint = { tokens: pending.tokens, forwardMs: pending.forwardMs, totalMs };
+    this.log.appendLine(
+      `[attention] ${pending.tokens} tokens: forward pass ${pending.forwardMs} ms, ${view} painted in ${Math.round(ms)} ms; command to painted ${totalMs} ms`,
+    );
+  }
+
+  private revealToken(index: number): void {
+    const location = this.overlay.locateToken(index);
+    const editor = location && vscode.window.visibleTextEditors.find((e) => e.document === location.document);
+    if (!location || !editor) return;
+    editor.selection = new vscode.Selection(location.range.start, location.range.start);
+    editor.revealRange(location.range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private requestExport(format: 'png' | 'json'): void {
+    if (!this.panel.isOpen || !this.panel.current) {
+      void vscode.window.showInformationMessage('Attention Lens: run Show Attention first.');
+      return;
+    }
+    this.panel.post({ type: 'requestExport', format });
+  }
+
+  private async saveExport(message: Extract<FromWebviewMessage, { type: 'export' }>): Promise<void> {
+    const target = await vscode.window.showSaveDialog({
+      filters: message.format === 'png' ? { 'PNG image': ['png'] } : { JSON: ['json'] },
+      saveLabel: 'Export',
+      title: 'Attention Lens: export the current view',
+    });
+    if (!target) return;
+    const bytes =
+      message.format === 'png'
+        ? Buffer.from(message.dataUrl.slice('data:image/png;base64,'.length), 'base64')
+        : Buffer.from(message.json, 'utf8');
+    await vscode.workspace.fs.writeFile(target, bytes);
+    void vscode.window.showInformationMessage(`Attention Lens: exported to ${target.fsPath}`);
+  }
+}

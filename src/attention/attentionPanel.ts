@@ -1,0 +1,137 @@
+/**
+ * The attention panel: one webview that shows the last capture. The host keeps the capture and
+ * sends it again whenever the webview (re)loads; the webview keeps its own view selection.
+ */
+
+import * as vscode from 'vscode';
+import type { AttentionCapture } from '../common/attentionData';
+import { parseFromWebview, type FromWebviewMessage, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
+import { Disposable } from '../host/disposable';
+import { attentionPanelHtml } from './attentionPanelHtml';
+
+export const ATTENTION_VIEW_TYPE = 'attentionLens.attention';
+
+export interface PanelEvents {
+  readonly onSelection: (selection: ViewSelection) => void;
+  readonly onRevealToken: (index: number) => void;
+  readonly onRendered: (view: string, ms: number) => void;
+  readonly onExport: (message: Extract<FromWebviewMessage, { type: 'export' }>) => void;
+  readonly onClosed: () => void;
+}
+
+/** See the module comment. At most one panel exists; `show` reuses it. */
+export class AttentionPanel extends Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private capture: AttentionCapture | undefined;
+  private status: { text: string; isError: boolean } | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly events: PanelEvents,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    super();
+  }
+
+  /** True while the panel is open. */
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** The capture shown now. */
+  get current(): AttentionCapture | undefined {
+    return this.capture;
+  }
+
+  /** Opens (or reveals) the panel. */
+  reveal(): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, true);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      ATTENTION_VIEW_TYPE,
+      'Attention Lens',
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+      },
+    );
+    this.attach(panel);
+  }
+
+  /** Takes over a panel VS Code restored after a reload. */
+  attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+    panel.webview.html = attentionPanelHtml(panel.webview, this.extensionUri, vscode.Uri.joinPath);
+    const listeners = [
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.onDidDispose(() => {
+        listeners.forEach((l) => l.dispose());
+        this.panel = undefined;
+        this.events.onClosed();
+      }),
+    ];
+  }
+
+  /** Shows a capture (opening the panel). */
+  show(capture: AttentionCapture): void {
+    this.capture = capture;
+    this.status = undefined;
+    this.reveal();
+    if (this.panel) this.panel.title = `Attention: ${capture.origin.label}`;
+    this.post({ type: 'capture', capture });
+  }
+
+  /** Shows a note or an error in the panel. */
+  showStatus(text: string, isError: boolean): void {
+    this.status = { text, isError };
+    this.reveal();
+    this.post({ type: 'status', text, isError });
+  }
+
+  /** Sends a message; a no-op once the panel is gone. */
+  post(message: ToWebviewMessage): void {
+    void this.panel?.webview.postMessage(message);
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseFromWebview(raw);
+    if (!message) {
+      this.log.appendLine(`[attention] ignored an unexpected message from the panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    switch (message.type) {
+      case 'ready':
+        if (this.capture) this.post({ type: 'capture', capture: this.capture });
+        if (this.status) this.post({ type: 'status', ...this.status });
+        return;
+      case 'selectionChanged':
+        this.events.onSelection(message.selection);
+        return;
+      case 'revealToken':
+        this.events.onRevealToken(message.index);
+        return;
+      case 'export':
+        this.events.onExport(message);
+        return;
+      case 'rendered':
+        this.events.onRendered(message.view, message.ms);
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  override dispose(): void {
+    this.panel?.dispose();
+    super.dispose();
+  }
+}

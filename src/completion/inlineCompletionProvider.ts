@@ -1,0 +1,129 @@
+/** Adapts VS Code's inline completion API to the completion pipeline, with debounce and cancellation. */
+
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { LensError } from '../common/errors';
+import { readCompletionSettings, SETTINGS_SECTION, type CompletionSettings } from '../common/settings';
+import type { ModelService } from '../inference/modelService';
+import { AdaptiveDebounce } from './adaptiveDebounce';
+import { CompletionPipeline } from './completionPipeline';
+import type { CompletionStatus } from './completionStatus';
+import { isSecretFile } from './secretFiles';
+import type { RecentOutputs } from '../host/recentOutputs';
+
+/** Characters around the cursor sent to the worker at most; the token budget cuts further. */
+const PREFIX_WINDOW_CHARS = 24_000;
+const SUFFIX_WINDOW_CHARS = 8_000;
+
+/** Completion settings for a document (the `enabled` flag may be overridden per language). */
+export function completionSettingsFor(document?: vscode.TextDocument): CompletionSettings {
+  const config = vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.completion`, document);
+  return readCompletionSettings((key) => config.get(key));
+}
+
+function sleep(ms: number, token: vscode.CancellationToken): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (token.isCancellationRequested) return resolve(false);
+    const listener = token.onCancellationRequested(() => {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(false);
+    });
+    const timer = setTimeout(() => {
+      listener.dispose();
+      resolve(true);
+    }, ms);
+  });
+}
+
+/** Ghost-text suggestions from the local model. */
+export class LensInlineCompletionProvider implements vscode.InlineCompletionItemProvider {
+  private readonly debounce = new AdaptiveDebounce();
+  private readonly pipeline: CompletionPipeline;
+  private lastDocument: vscode.TextDocument | undefined;
+
+  constructor(
+    private readonly models: ModelService,
+    private readonly status: CompletionStatus,
+    private readonly log: vscode.OutputChannel,
+    private readonly recent: RecentOutputs,
+  ) {
+    this.pipeline = new CompletionPipeline(
+      {
+        modelKey: () => {
+          const info = this.models.state.info;
+          return info ? `${info.location}|${info.dtype}|${info.backend}` : undefined;
+        },
+        complete: (params, cancel, timeoutMs) =>
+          this.models.complete(params, {}, cancel, timeoutMs).then((done) => {
+            if (done.finishReason === 'cancelled') {
+              this.log.appendLine(`[completion] request ${done.id} cancelled by the worker after ${done.tokenIds.length} tokens`);
+            }
+            return done;
+          }),
+      },
+      () => completionSettingsFor(this.lastDocument),
+    );
+  }
+
+  /** Forgets cached suggestions (the model changed). */
+  reset(): void {
+    this.pipeline.clear();
+  }
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionItem[] | undefined> {
+    const settings = completionSettingsFor(document);
+    if (!settings.enabled) {
+      this.status.show({ kind: 'disabled', why: `off for ${document.languageId}` });
+      return undefined;
+    }
+    if (isSecretFile(path.basename(document.fileName))) {
+      this.status.show({ kind: 'disabled', why: 'never in secret files' });
+      return undefined;
+    }
+    if (this.models.state.state !== 'ready' && this.models.state.state !== 'busy') return undefined;
+    this.lastDocument = document;
+
+    if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
+      this.debounce.recordKeystroke(Date.now());
+      if (!(await sleep(this.debounce.delayMs(settings.debounceMs), token))) return undefined;
+    }
+
+    const offset = document.offsetAt(position);
+    const text = document.getText();
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const tabSize = typeof editor?.options.tabSize === 'number' ? editor.options.tabSize : 4;
+    const cursor = {
+      prefix: text.slice(Math.max(0, offset - PREFIX_WINDOW_CHARS), offset),
+      suffix: text.slice(offset, offset + SUFFIX_WINDOW_CHARS),
+      tabSize,
+    };
+
+    const started = Date.now();
+    this.status.show({ kind: 'thinking' });
+    try {
+      const suggestion = await this.pipeline.suggest(cursor, token);
+      if (suggestion?.done) this.debounce.recordLatency(Date.now() - started);
+      this.status.show({ kind: 'idle', tokensPerSecond: suggestion?.done?.timings.tokensPerSecond || undefined });
+      if (!suggestion || token.isCancellationRequested) return undefined;
+      // What Explain Last Completion shows: the code before the cursor and the suggestion.
+      this.recent.lastCompletion = { context: cursor.prefix.slice(-1200), output: suggestion.text, fileName: path.basename(document.fileName) };
+      return [new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position))];
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof LensError && error.code === 'TIMEOUT') {
+        this.status.show({ kind: 'idle' });
+        this.log.appendLine(`[completion] stopped at the time limit (${settings.timeoutMs} ms)`);
+        return undefined;
+      }
+      this.status.show({ kind: 'error', message });
+      this.log.appendLine(`[completion] ${message}`);
+      return undefined;
+    }
+  }
+}

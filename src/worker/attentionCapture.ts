@@ -1,0 +1,138 @@
+/**
+ * One forward pass with the attention taps fetched, turned into an AttentionCapture:
+ * per layer and head the probabilities [T, T] and Q, K, V [T, head_dim], as flat Float32Arrays.
+ */
+
+import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
+import type { AttentionCapture, PositionKind, TensorData } from '../common/attentionData';
+import { LensError } from '../common/errors';
+import type { TransformersModule } from './ortRuntime';
+import type { SessionOutputFilter } from './sessionOutputFilter';
+
+/** The graph outputs that hold the taps, per layer. */
+export interface TapNames {
+  readonly probs: readonly string[];
+  readonly q?: readonly string[];
+  readonly k?: readonly string[];
+  readonly v?: readonly string[];
+  readonly embedTokens?: string;
+  readonly embedPositions?: string;
+}
+
+function byLayer(outputs: readonly string[], prefix: string): string[] {
+  return outputs
+    .filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length)))
+    .sort((a, b) => Number(a.slice(prefix.length)) - Number(b.slice(prefix.length)));
+}
+
+/** Finds the taps among the session's outputs; undefined when the model exposes no attention probabilities. */
+export function findTaps(outputs: readonly string[]): TapNames | undefined {
+  const probs = byLayer(outputs, 'decoder_attentions.');
+  if (!probs.length) return undefined;
+  const layerCount = probs.length;
+  const all = (names: string[]) => (names.length === layerCount ? names : undefined);
+  return {
+    probs,
+    q: all(byLayer(outputs, 'attn_q.')),
+    k: all(byLayer(outputs, 'attn_k.')),
+    v: all(byLayer(outputs, 'attn_v.')),
+    embedTokens: outputs.includes('embed_tokens') ? 'embed_tokens' : undefined,
+    embedPositions: outputs.includes('embed_positions') ? 'embed_positions' : undefined,
+  };
+}
+
+/** Concatenates per-layer tensors [1, heads, T, X] into one [layers, heads, T, X]. */
+function stackLayers(tensors: readonly Tensor[]): TensorData {
+  const [, heads, tokens, inner] = tensors[0].dims;
+  const size = heads * tokens * inner;
+  const data = new Float32Array(tensors.length * size);
+  tensors.forEach((tensor, layer) => data.set(tensor.data as Float32Array, layer * size));
+  return { dims: [tensors.length, heads, tokens, inner], data };
+}
+
+/** Drops the batch dimension of a [1, T, d] tensor. */
+function unbatch(tensor: Tensor): TensorData {
+  return { dims: tensor.dims.slice(1), data: Float32Array.from(tensor.data as Float32Array) };
+}
+
+/** Character range of each token in the decoded text, from cumulative decoding (byte-level BPE round-trips exactly). */
+function tokenOffsets(tokenizer: PreTrainedTokenizer, ids: readonly number[]): [number, number][] {
+  const offsets: [number, number][] = [];
+  let previous = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const end = tokenizer.decode(ids.slice(0, i + 1) as number[], { skip_special_tokens: false }).replace(/\uFFFD+$/, '').length;
+    offsets.push([previous, Math.max(previous, end)]);
+    previous = Math.max(previous, end);
+  }
+  return offsets;
+}
+
+export interface CaptureInput {
+  readonly text: string;
+  readonly maxTokens: number;
+  readonly origin: AttentionCapture['origin'];
+  readonly modelName: string;
+  readonly contextLength: number;
+  readonly positionKind: PositionKind;
+}
+
+/** Runs the forward pass and builds the capture. */
+export async function captureAttention(
+  transformers: TransformersModule,
+  model: PreTrainedModel,
+  tokenizer: PreTrainedTokenizer,
+  outputs: SessionOutputFilter,
+  input: CaptureInput,
+): Promise<{ capture: AttentionCapture; forwardMs: number }> {
+  const taps = findTaps(outputs.allOutputs);
+  if (!taps) {
+    throw new LensError('BAD_REQUEST', `${input.modelName} has no attention outputs, so its attention cannot be shown.`);
+  }
+  const allIds = tokenizer.encode(input.text, { add_special_tokens: false });
+  if (!allIds.length) throw new LensError('BAD_REQUEST', 'There is no text to show attention for.');
+  const cap = Math.max(1, Math.min(input.maxTokens, input.contextLength || input.maxTokens));
+  const ids = allIds.slice(-cap);
+  const text = allIds.length > cap ? tokenizer.decode(ids, { skip_special_tokens: false }) : input.text;
+  const T = ids.length;
+  const wanted = [...taps.probs, ...(taps.q ?? []), ...(taps.k ?? []), ...(taps.v ?? []), taps.embedTokens, taps.embedPositions].filter(
+    (name): name is string => Boolean(name),
+  );
+  const started = performance.now();
+  const result = (await outputs.withExtraOutputs(wanted, () =>
+    model.forward({
+      input_ids: new transformers.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, T]),
+      attention_mask: new transformers.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
+    }),
+  )) as Record<string, Tensor>;
+  const forwardMs = performance.now() - started;
+  const pick = (names: readonly string[] | undefined) => (names ? stackLayers(names.map((name) => result[name])) : undefined);
+  const probs = pick(taps.probs)!; // [layers, heads, T, T]
+  const q = pick(taps.q); // [layers, heads, T, head_dim]
+  const capture: AttentionCapture = {
+    tokens: ids.map((id) => tokenizer.decode([id], { skip_special_tokens: false })),
+    tokenIds: ids,
+    offsets: tokenOffsets(tokenizer, ids),
+    text,
+    layers: probs.dims[0],
+    heads: probs.dims[1],
+    headDim: q ? q.dims[3] : 0,
+    modelName: input.modelName,
+    probs,
+    q,
+    k: pick(taps.k),
+    v: pick(taps.v),
+    embedTokens: taps.embedTokens ? unbatch(result[taps.embedTokens]) : undefined,
+    embedPositions: taps.embedPositions ? unbatch(result[taps.embedPositions]) : undefined,
+    positionKind: input.positionKind,
+    cut: allIds.length > cap ? { originalTokens: allIds.length, keptTokens: cap } : undefined,
+    origin: input.origin,
+  };
+  return { capture, forwardMs };
+}
+
+/** The buffers of a capture, to transfer instead of copy. */
+export function captureBuffers(capture: AttentionCapture): ArrayBuffer[] {
+  return [capture.probs, capture.q, capture.k, capture.v, capture.embedTokens, capture.embedPositions]
+    .filter((t): t is TensorData => Boolean(t))
+    .map((t) => t.data.buffer as ArrayBuffer);
+}
