@@ -1,34 +1,16 @@
-/** Entry of the webview bundle: renders what the host sends, and says when it is ready. */
+/** Entry of the webview bundle: starts the panel's controller, feeds it the host's messages, says it is ready. */
 
-import type { FromWebviewMessage, ToWebviewMessage } from '../common/webviewProtocol';
+import type { ToWebviewMessage } from '../common/webviewProtocol';
+import { AttentionApp } from './attentionApp';
+import { acquireApi } from './vscodeApi';
 
-interface VsCodeApi {
-  postMessage(message: FromWebviewMessage): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-const root = document.getElementById('root') ?? document.body;
+const api = acquireApi();
+const app = new AttentionApp(document.getElementById('root') ?? document.body, api);
 
 window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
-  const message = event.data;
-  switch (message.type) {
-    case 'status':
-      root.textContent = message.text;
-      return;
-    case 'capture':
-      root.textContent = `${message.capture.tokens.length} tokens`;
-      return;
-    case 'cursorToken':
-    case 'requestExport':
-      return;
-    default: {
-      const unreachable: never = message;
-      return unreachable;
-    }
-  }
+  // Only the host posts to this frame; anything without a type is not ours.
+  if (typeof event.data !== 'object' || event.data === null || typeof event.data.type !== 'string') return;
+  app.receive(event.data);
 });
 
-vscode.postMessage({ type: 'ready' });
+api.postMessage({ type: 'ready' });

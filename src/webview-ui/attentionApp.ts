@@ -1,0 +1,164 @@
+/**
+ * The panel's controller: keeps the capture and the selection, mounts the chosen view, answers the
+ * host's messages, saves the selection with setState and reports selection changes and paints.
+ */
+
+import type { AttentionCapture } from '../common/attentionData';
+import type { AttentionViewName, ToWebviewMessage, ViewSelection } from '../common/webviewProtocol';
+import { captureToJson } from './captureExport';
+import { el } from './domBuilder';
+import { isCausal } from './headMatrix';
+import { HeadsOverview } from './headsOverview';
+import { HeadView } from './headView';
+import { MatrixView } from './matrixView';
+import { StatusBanner } from './statusBanner';
+import { StepsView } from './stepsView';
+import { readThemePalette, type ThemePalette } from './themeColors';
+import { Toolbar } from './toolbar';
+import { fitSelection, restoreSelection, sameSelection } from './viewSelection';
+import type { AttentionView, RenderContext, ViewActions } from './viewTypes';
+import type { VsCodeApi } from './vscodeApi';
+
+/** See the module comment. */
+export class AttentionApp {
+  private capture: AttentionCapture | undefined;
+  private causal = true;
+  private selection: ViewSelection;
+  private cursorToken: number | undefined;
+  private palette: ThemePalette;
+  private readonly views: Record<AttentionViewName, AttentionView> = {
+    matrix: new MatrixView(),
+    heads: new HeadsOverview(),
+    headView: new HeadView(),
+    steps: new StepsView(),
+  };
+  private readonly toolbar: Toolbar;
+  private readonly banner = new StatusBanner();
+  private readonly viewHost = el('main', { id: 'view', class: 'view-host', tabindex: -1 });
+  private readonly actions: ViewActions;
+  private lastWidth = 0;
+
+  constructor(private readonly root: HTMLElement, private readonly api: VsCodeApi) {
+    this.selection = restoreSelection(api.getState());
+    this.palette = readThemePalette();
+    this.actions = {
+      select: (patch) => this.select(patch),
+      revealToken: (index) => this.api.postMessage({ type: 'revealToken', index }),
+    };
+    this.toolbar = new Toolbar({ select: (patch) => this.select(patch), exportView: (format) => this.exportView(format) });
+    this.viewHost.append(el('p', { class: 'empty-state' }, 'Waiting for an attention capture from the editor…'));
+    root.replaceChildren(this.toolbar.element, this.banner.element, this.viewHost);
+    this.watchTheme();
+    this.watchSize();
+  }
+
+  /** Handles one message from the host. */
+  receive(message: ToWebviewMessage): void {
+    switch (message.type) {
+      case 'capture':
+        this.showCapture(message.capture);
+        return;
+      case 'status':
+        this.banner.show(message.text, message.isError);
+        return;
+      case 'cursorToken':
+        this.cursorToken = message.index;
+        if (this.capture) this.views[this.selection.view].setCursorToken(message.index);
+        return;
+      case 'requestExport':
+        this.exportView(message.format);
+        return;
+      default: {
+        const unreachable: never = message;
+        return unreachable;
+      }
+    }
+  }
+
+  private showCapture(capture: AttentionCapture): void {
+    const start = performance.now();
+    this.capture = capture;
+    this.causal = isCausal(capture);
+    this.banner.clear();
+    const fitted = fitSelection(this.selection, capture);
+    const changed = !sameSelection(fitted, this.selection);
+    this.selection = fitted;
+    if (changed) this.saveAndReport();
+    this.paint(start, true);
+  }
+
+  private select(patch: Partial<ViewSelection>): void {
+    const capture = this.capture;
+    if (!capture) return;
+    const start = performance.now();
+    const next = fitSelection({ ...this.selection, ...patch }, capture);
+    if (sameSelection(next, this.selection)) return;
+    const viewChanged = next.view !== this.selection.view;
+    this.selection = next;
+    this.saveAndReport();
+    this.paint(start, viewChanged);
+  }
+
+  private saveAndReport(): void {
+    // Only the selection: the capture is large and the host sends it again on reload.
+    this.api.setState({ selection: this.selection });
+    this.api.postMessage({ type: 'selectionChanged', selection: this.selection });
+  }
+
+  /** Renders the current view and posts `rendered` once the frame is on screen. */
+  private paint(start: number, moveFocus: boolean): void {
+    const capture = this.capture;
+    if (!capture) return;
+    const view = this.views[this.selection.view];
+    const focusWasInView = this.viewHost.contains(document.activeElement);
+    this.toolbar.update(capture, this.selection);
+    this.lastWidth = this.viewHost.clientWidth || this.root.clientWidth || window.innerWidth;
+    view.render(this.context(capture));
+    if (this.viewHost.firstElementChild !== view.element) this.viewHost.replaceChildren(view.element);
+    // Opening a view from inside another (a row label, a thumbnail) puts the keyboard where the new view starts.
+    if (moveFocus && focusWasInView) this.focusView();
+    const name = this.selection.view;
+    // rAF runs just before the frame is painted; the task after it runs once it has been.
+    requestAnimationFrame(() => setTimeout(() => this.api.postMessage({ type: 'rendered', view: name, ms: performance.now() - start }), 0));
+  }
+
+  private focusView(): void {
+    const target = this.viewHost.querySelector<HTMLElement>('.matrix-cells, .head-thumb[tabindex="0"], .hv-token[tabindex="0"], #steps-query') ?? this.viewHost;
+    target.focus();
+  }
+
+  private context(capture: AttentionCapture): RenderContext {
+    return { capture, selection: this.selection, palette: this.palette, causal: this.causal, cursorToken: this.cursorToken, width: this.lastWidth, actions: this.actions };
+  }
+
+  private exportView(format: 'png' | 'json'): void {
+    const capture = this.capture;
+    if (!capture) return;
+    if (format === 'png') {
+      this.api.postMessage({ type: 'export', format: 'png', dataUrl: this.views[this.selection.view].exportCanvas().toDataURL('image/png') });
+    } else {
+      this.api.postMessage({ type: 'export', format: 'json', json: captureToJson(capture, this.selection) });
+    }
+  }
+
+  /** VS Code swaps the theme by changing <body>'s class and <html>'s inline variables: repaint with the new colours. */
+  private watchTheme(): void {
+    const observer = new MutationObserver(() => {
+      this.palette = readThemePalette();
+      if (this.capture) this.paint(performance.now(), false);
+    });
+    observer.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['style', 'class'] });
+  }
+
+  /** The matrix and overview size their cells to the panel; repaint when its width changes noticeably. */
+  private watchSize(): void {
+    let pending = 0;
+    new ResizeObserver(() => {
+      const width = this.viewHost.clientWidth;
+      if (!this.capture || Math.abs(width - this.lastWidth) < 24) return;
+      cancelAnimationFrame(pending);
+      pending = requestAnimationFrame(() => this.paint(performance.now(), false));
+    }).observe(this.viewHost);
+  }
+}

@@ -1,0 +1,97 @@
+/** Heads overview: small multiples of every layer × head; picking one opens it in the matrix. */
+
+import { headSlice } from '../common/attentionMath';
+import { el, hiDpiCanvas } from './domBuilder';
+import { moveInGrid } from './gridNavigation';
+import { paintHeatmap } from './heatmapImage';
+import { cssColor } from './themeColors';
+import type { AttentionView, RenderContext } from './viewTypes';
+
+/** See the module comment. */
+export class HeadsOverview implements AttentionView {
+  readonly element = el('div', { id: 'heads', class: 'view heads-view' });
+  private context: RenderContext | undefined;
+  private thumbs: HTMLButtonElement[] = [];
+  private thumbSize = 96;
+
+  /** Draws one thumbnail per layer and head. */
+  render(context: RenderContext): void {
+    this.context = context;
+    const { capture, selection, palette } = context;
+    const tokens = capture.tokens.length;
+    // Shrink thumbnails to fit a row of heads in the panel, but not below what still shows a pattern.
+    this.thumbSize = Math.max(40, Math.min(120, Math.floor((context.width - 80) / capture.heads) - 8));
+    const cell = this.thumbSize / tokens;
+    this.thumbs = [];
+    const rows: HTMLElement[] = [el('div', { class: 'heads-corner' }), ...Array.from({ length: capture.heads }, (_, h) => el('div', { class: 'heads-col-header' }, `head ${h}`))];
+    for (let layer = 0; layer < capture.layers; layer++) {
+      rows.push(el('div', { class: 'heads-row-header' }, `layer ${layer}`));
+      for (let head = 0; head < capture.heads; head++) {
+        const { canvas, ctx } = hiDpiCanvas(this.thumbSize, this.thumbSize);
+        paintHeatmap(ctx, headSlice(capture.probs, layer, head), tokens, palette, context.causal, { x: 0, y: 0, cell });
+        const current = layer === selection.layer && head === selection.head;
+        const thumb = el('button', {
+          type: 'button',
+          class: current ? 'head-thumb current' : 'head-thumb',
+          'data-layer': layer,
+          'data-head': head,
+          tabindex: current ? 0 : -1,
+          'aria-label': `Layer ${layer}, head ${head}: open in the matrix`,
+          title: `Layer ${layer}, head ${head}`,
+        }, canvas);
+        thumb.addEventListener('click', () => context.actions.select({ view: 'matrix', layer, head }));
+        thumb.addEventListener('keydown', (event) => this.onKey(event, layer, head));
+        this.thumbs.push(thumb);
+        rows.push(thumb);
+      }
+    }
+    // With 'mean' selected no thumbnail is current; the first one takes the tab stop.
+    if (!this.thumbs.some((t) => t.tabIndex === 0) && this.thumbs[0]) this.thumbs[0].tabIndex = 0;
+    this.element.replaceChildren(
+      el('p', { class: 'view-caption' }, `Every head of every layer on this text (rows: layers, columns: heads). Click one, or move with the arrow keys and press Enter, to open it in the Matrix.`),
+      el('div', { class: 'heads-grid', role: 'group', 'aria-label': 'Layers × heads', style: `grid-template-columns:auto repeat(${capture.heads}, ${this.thumbSize + 6}px)` }, ...rows),
+    );
+  }
+
+  /** The overview has no per-token marks. */
+  setCursorToken(): void {
+    // Thumbnails are too small for a token band to be legible.
+  }
+
+  /** The grid of thumbnails as one canvas, with layer and head numbers. */
+  exportCanvas(): HTMLCanvasElement {
+    const context = this.context;
+    if (!context) return hiDpiCanvas(1, 1).canvas;
+    const { capture, palette } = context;
+    const size = this.thumbSize;
+    const gap = 6;
+    const left = 64;
+    const top = 40;
+    const { canvas, ctx } = hiDpiCanvas(left + capture.heads * (size + gap), top + capture.layers * (size + gap));
+    ctx.fillStyle = cssColor(palette.background);
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillStyle = cssColor(palette.foreground);
+    ctx.font = `12px ${palette.fontFamily}`;
+    ctx.fillText(`${capture.modelName} — every layer × head`, 4, 14);
+    for (let head = 0; head < capture.heads; head++) ctx.fillText(`head ${head}`, left + head * (size + gap), top - 6);
+    for (let layer = 0; layer < capture.layers; layer++) {
+      ctx.fillStyle = cssColor(palette.foreground);
+      ctx.fillText(`layer ${layer}`, 4, top + layer * (size + gap) + size / 2);
+      for (let head = 0; head < capture.heads; head++) {
+        paintHeatmap(ctx, headSlice(capture.probs, layer, head), capture.tokens.length, palette, context.causal, { x: left + head * (size + gap), y: top + layer * (size + gap), cell: size / capture.tokens.length });
+      }
+    }
+    return canvas;
+  }
+
+  private onKey(event: KeyboardEvent, layer: number, head: number): void {
+    const capture = this.context?.capture;
+    if (!capture) return;
+    const next = moveInGrid({ row: layer, col: head }, event.key, capture.layers, capture.heads, 4);
+    if (!next) return;
+    event.preventDefault();
+    const target = this.thumbs[next.row * capture.heads + next.col];
+    this.thumbs.forEach((t) => (t.tabIndex = t === target ? 0 : -1));
+    target.focus();
+  }
+}
