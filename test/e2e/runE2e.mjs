@@ -50,8 +50,9 @@ async function main() {
   };
 
   try {
-    await page.goto(server.workbenchUrl(workspace));
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // Generous: a busy CI machine can take a while to serve and start the workbench.
+    await page.goto(server.workbenchUrl(workspace), { timeout: 120_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
     console.log(`e2e: workbench up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     console.error(`e2e: the workbench did not load: ${err.message}`);

@@ -54,7 +54,7 @@ async function main() {
   await page.goto(server.workbenchUrl(workspace, [
     ['extensionDevelopmentPath', server.remoteUri(extensionDir)],
     ['extensionTestsPath', server.remoteUri(integrationTestsEntry)],
-  ]));
+  ]), { timeout: 120_000 }); // generous: CI machines can be slow to serve the workbench
   const code = await exitCode;
   follower.stop();
 
