@@ -24,7 +24,7 @@ export function freePort() {
  * Starts code-server inside `root` (a fresh folder the caller removes) and resolves once /healthz
  * answers. Resolves to { port, baseUrl, extensionsDir, logFile, workbenchUrl(), extensionDir(), stop() }.
  */
-export async function startCodeServer({ root, vsix, port, userSettings = {}, env = {}, timeoutMs = 60_000 }) {
+export async function startCodeServer({ root, vsix, port, userSettings = {}, env = {}, timeoutMs = 120_000 }) {
   if (!fs.existsSync(codeServerEntry)) {
     throw new Error(`code-server is not installed (${codeServerEntry}); run scripts/install-code-server.sh`);
   }
