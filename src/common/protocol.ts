@@ -70,6 +70,15 @@ export interface CompleteRequest {
   readonly stop: CompletionStopRules;
 }
 
+/** A one-line summary of `code` for a doc comment; the worker builds the prompt for the model's family. */
+export interface SummarizeRequest {
+  readonly type: 'summarize';
+  readonly id: number;
+  readonly code: string;
+  readonly languageId: string;
+  readonly maxNewTokens: number;
+}
+
 /** One forward pass over `text` with the model's attention taps fetched (no generation). */
 export interface AttentionRequest {
   readonly type: 'attention';
@@ -102,7 +111,7 @@ export interface ExitRequest {
   readonly code: number;
 }
 
-export type WorkerRequest = LoadRequest | GenerateRequest | CompleteRequest | AttentionRequest | CancelRequest | DisposeRequest | ExitRequest;
+export type WorkerRequest = LoadRequest | GenerateRequest | CompleteRequest | SummarizeRequest | AttentionRequest | CancelRequest | DisposeRequest | ExitRequest;
 
 /** What Show Model Info and the status bar report about a loaded model. */
 export interface ModelInfo {

@@ -17,6 +17,7 @@ import type {
   ModelInfo,
   ModelSource,
   StartedEvent,
+  SummarizeRequest,
   WorkerEvent,
   WorkerRequest,
   WorkerStartData,
@@ -125,6 +126,11 @@ export class InferenceClient {
   /** Generates; resolves with the final `done` event (also when cancelled), rejects on error/timeout/crash. */
   generate(params: GenerateParams, handlers: GenerateHandlers = {}, cancel?: CancelSignal): Promise<DoneEvent> {
     return this.stream((id) => ({ type: 'generate', id, ...params }), handlers, cancel);
+  }
+
+  /** A one-line summary for a doc comment; streams like `generate`. */
+  summarize(params: Omit<SummarizeRequest, 'type' | 'id'>, handlers: GenerateHandlers = {}, cancel?: CancelSignal): Promise<DoneEvent> {
+    return this.stream((id) => ({ type: 'summarize', id, ...params }), handlers, cancel);
   }
 
   /** One forward pass with the attention taps; resolves with the capture. */

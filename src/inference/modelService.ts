@@ -140,6 +140,15 @@ export class ModelService extends Disposable {
     return this.client.complete(params, handlers, cancel, timeoutMs);
   }
 
+  /** A one-line summary of code for a doc comment. */
+  async summarize(params: Parameters<InferenceClient['summarize']>[0], handlers: GenerateHandlers, cancel?: CancelSignal): Promise<DoneEvent> {
+    await this.whenLoaded();
+    if (this.current.state !== 'ready' && this.current.state !== 'busy') {
+      throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
+    }
+    return this.client.summarize(params, handlers, cancel);
+  }
+
   /** One forward pass with the attention taps. */
   async attention(params: Parameters<InferenceClient['attention']>[0]): Promise<AttentionEvent> {
     await this.whenLoaded();

@@ -12,6 +12,7 @@ import { fitContextToBudget } from '../common/contextWindow';
 import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
 import type { CompletionStopRules, DeviceChoice, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
+import { buildSummaryPrompt, detectSummaryFormat, summaryChatMessages, type SummaryFormat } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { KvCacheReuse } from './kvCacheReuse';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
@@ -47,6 +48,12 @@ export interface CompleteOptions extends StreamHandlers {
   readonly stop: CompletionStopRules;
 }
 
+export interface SummarizeOptions extends StreamHandlers {
+  readonly code: string;
+  readonly languageId: string;
+  readonly maxNewTokens: number;
+}
+
 interface RunOptions extends StreamHandlers {
   readonly inputIds: number[];
   readonly maxNewTokens: number;
@@ -69,6 +76,7 @@ interface LoadedModel {
   readonly outputs: SessionOutputFilter;
   readonly eosTokenIds: ReadonlySet<number>;
   readonly promptFormat: PromptFormat;
+  readonly summaryFormat: SummaryFormat;
   readonly kvCache: KvCacheReuse;
 }
 
@@ -132,7 +140,8 @@ export class Engine {
     const eos = config.eos_token_id;
     const eosTokenIds = new Set<number>(Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : []);
     const outputs = SessionOutputFilter.install(model);
-    this.loaded = { model, tokenizer, info, outputs, eosTokenIds, promptFormat, kvCache: new KvCacheReuse(transformers) };
+    const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
+    this.loaded = { model, tokenizer, info, outputs, eosTokenIds, promptFormat, summaryFormat, kvCache: new KvCacheReuse(transformers) };
     return info;
   }
 
@@ -216,6 +225,33 @@ export class Engine {
       blockedTokenIds: promptFormat.blockedTokenIds,
       stopRules,
       contextCut: fitted.cut,
+    });
+  }
+
+  /** A one-line summary of `code` (for a doc comment), in the model family's summary format. */
+  async summarize(options: SummarizeOptions): Promise<GenerateResult> {
+    const loaded = this.require();
+    const { tokenizer, summaryFormat } = loaded;
+    const room = Math.max(16, loaded.info.contextLength - options.maxNewTokens - 8);
+    let code = options.code;
+    let cut = false;
+    const promptFor = (body: string): string =>
+      summaryFormat.kind === 'chat'
+        ? (tokenizer.apply_chat_template(summaryChatMessages(body, options.languageId), { tokenize: false, add_generation_prompt: true }) as string)
+        : buildSummaryPrompt(summaryFormat, body, options.languageId);
+    let ids = tokenizer.encode(promptFor(code), { add_special_tokens: false });
+    // Keep the head of long code: the signature and first lines say most about what it does.
+    while (ids.length > room && code.length > 1) {
+      code = code.slice(0, Math.floor(code.length * Math.min(0.9, room / ids.length)));
+      cut = true;
+      ids = tokenizer.encode(promptFor(code), { add_special_tokens: false });
+    }
+    return this.run(loaded, {
+      ...options,
+      inputIds: ids,
+      blockedTokenIds: [],
+      stopRules: { stopStrings: [], singleLine: true, linePrefix: '' },
+      contextCut: cut,
     });
   }
 

@@ -2,7 +2,7 @@
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
 import { LensError, type ErrorCode } from '../common/errors';
-import type { AttentionRequest, CompleteRequest, GenerateRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
+import type { AttentionRequest, CompleteRequest, GenerateRequest, SummarizeRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
 import { captureBuffers } from './attentionCapture';
 import { Engine, type GenerateResult, type StreamHandlers } from './engine';
 import { RequestScheduler, type Job } from './requestScheduler';
@@ -44,7 +44,7 @@ function loadJob(engine: Engine, request: LoadRequest): Job {
 
 /** A job that streams one generation; `generate` and `complete` differ only in what they ask the engine. */
 function streamingJob(
-  request: GenerateRequest | CompleteRequest,
+  request: GenerateRequest | CompleteRequest | SummarizeRequest,
   jobClass: 'completion' | 'command',
   work: (handlers: StreamHandlers) => Promise<GenerateResult>,
   pollMessages: () => void,
@@ -138,6 +138,9 @@ function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequ
     }
     case 'complete':
       scheduler.enqueue(streamingJob(request, 'completion', (handlers) => engine.complete({ ...request, ...handlers }), pollMessages));
+      return;
+    case 'summarize':
+      scheduler.enqueue(streamingJob(request, 'command', (handlers) => engine.summarize({ ...request, ...handlers }), pollMessages));
       return;
     case 'attention':
       scheduler.enqueue(attentionJob(engine, request));

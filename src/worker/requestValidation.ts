@@ -42,6 +42,12 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
       if (!isRecord(stop) || typeof stop.singleLine !== 'boolean' || typeof stop.linePrefix !== 'string') fail('complete needs stop rules');
       return message as unknown as WorkerRequest;
     }
+    case 'summarize': {
+      if (typeof message.code !== 'string' || typeof message.languageId !== 'string') fail('summarize needs code and a languageId');
+      const max = message.maxNewTokens;
+      if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 512) fail('maxNewTokens must be an integer in 1..512');
+      return message as unknown as WorkerRequest;
+    }
     case 'attention': {
       if (typeof message.text !== 'string') fail('attention needs text');
       const max = message.maxTokens;
