@@ -59,6 +59,8 @@ interface RunOptions extends StreamHandlers {
   readonly maxNewTokens: number;
   readonly blockedTokenIds?: readonly number[];
   readonly stopRules?: StopRules;
+  /** Tokens that end generation when produced (special tokens never show in the decoded text). */
+  readonly stopTokenIds?: ReadonlySet<number>;
   readonly contextCut: boolean;
 }
 
@@ -219,11 +221,14 @@ export class Engine {
       tabSize: options.stop.tabSize,
       linePrefix: options.stop.linePrefix,
     };
+    const vocab = tokenizer.get_vocab();
+    const stopTokenIds = new Set(stopRules.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
     return this.run(loaded, {
       ...options,
       inputIds: tokenizer.encode(prompt, { add_special_tokens: false }),
       blockedTokenIds: promptFormat.blockedTokenIds,
       stopRules,
+      stopTokenIds,
       contextCut: fitted.cut,
     });
   }
@@ -305,6 +310,7 @@ export class Engine {
         if (options.shouldStop()) stoppedByRequest = true;
         // Stop strings and block ends end generation here, not only in post-processing.
         else if (stopRules && findStop(text, stopRules) !== undefined) stoppedByRule = true;
+        else if (options.stopTokenIds?.has(generated[generated.length - 1])) stoppedByRule = true;
         return inputIds.map(() => stoppedByRequest || stoppedByRule);
       }
     }
