@@ -744,7 +744,7 @@ function nameFromContext(source: Source, k: number): { name?: string; documentab
     const name = isWord(tokens[k - 2]) ? tokens[k - 2].text : undefined;
     return { name, documentable: name !== undefined, headerStart: k - 2 };
   }
-  if (before !== '=') return { documentable: false };
+  if (before !== '=' || insideBrackets(source, k - 1)) return { documentable: false };
   // `const f: Handler = …`: the name follows the nearest `const`/`let`/`var` in this statement.
   for (let j = k - 2; j >= 0 && j >= k - 40; j--) {
     const text = tokens[j].text;
@@ -755,6 +755,18 @@ function nameFromContext(source: Source, k: number): { name?: string; documentab
   }
   if (isWord(tokens[k - 2])) return { name: tokens[k - 2].text, documentable: true, headerStart: modifiersStart(source, k - 2) };
   return { documentable: false };
+}
+
+// A `=` inside `(…)` or `[…]` is a default value or a named argument, not an assignment.
+function insideBrackets(source: Source, from: number): boolean {
+  const { tokens, match } = source;
+  for (let j = from - 1, guard = 0; j >= 0 && guard < 400; j--, guard++) {
+    const text = tokens[j].text;
+    if ((text === ')' || text === ']' || text === '}') && match[j] >= 0) { j = match[j]; continue; }
+    if (text === '(' || text === '[') return true;
+    if (text === ';' || text === '{' || text === '}') return false;
+  }
+  return false;
 }
 
 /** The first token of a declaration whose name is at `name`: modifiers, and in typed languages the return type. */
