@@ -50,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
       });
     }),
     vscode.commands.registerCommand('attentionLens.reloadModel', () => models.reload()),
+    vscode.commands.registerCommand('attentionLens.showLog', () => output.show(true)),
   );
 
   const recent = new RecentOutputs();
