@@ -215,7 +215,7 @@ export function describeLensModel(title: string, modelDir: string, options: Lens
       }
     });
 
-    it('taps are consistent: softmax(q.k / sqrt(head_dim)) is the probability tap, embeddings add up', async () => {
+    it('taps are consistent: softmax(q.k / sqrt(head_dim)) is the probability tap; q/k/v and embedding taps have their shapes', async () => {
       const ids = encode('let total = 0;\nfor (const x of xs) total += x;\n');
       const out = await run(fp32, { input_ids: idsTensor(ids), attention_mask: onesMask(ids.length) });
       const h = config.n_head;
