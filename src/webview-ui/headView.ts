@@ -156,8 +156,9 @@ export class HeadView implements AttentionView {
   }
 
   /**
-   * Strokes the lines of every selected head. Lines are grouped by quantised opacity so a long
-   * text costs a few dozen strokes per head instead of one per pair.
+   * Strokes the lines of every selected head, grouped by quantised opacity so the style changes a
+   * few dozen times per head. Each line is its own stroke: one path of thousands of crossing
+   * segments rasterises several times slower (measured: 1.5 s against 0.55 s for 200 tokens).
    */
   private paintLines(ctx: CanvasRenderingContext2D, focus: Focus): void {
     const context = this.context;
@@ -182,14 +183,15 @@ export class HeadView implements AttentionView {
       buckets.forEach((pairs, level) => {
         if (pairs.length === 0) return;
         const weight = Math.max(level, 0.5) / levels;
-        ctx.strokeStyle = cssColor(this.headColor(head), Math.min(1, weight * share + (focus ? 0.08 : 0)));
+        // With one token's lines alone there is no tangle to fade: lift them so small weights still read.
+        ctx.strokeStyle = cssColor(this.headColor(head), Math.min(1, focus ? 0.25 + 0.75 * weight : weight * share));
         ctx.lineWidth = 1 + weight * 2.5;
-        ctx.beginPath();
         for (const [i, j] of pairs) {
+          ctx.beginPath();
           ctx.moveTo(0, (i + 0.5) * ROW_HEIGHT);
           ctx.lineTo(LINES_WIDTH, (j + 0.5) * ROW_HEIGHT);
+          ctx.stroke();
         }
-        ctx.stroke();
       });
     }
   }

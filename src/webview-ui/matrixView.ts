@@ -44,9 +44,11 @@ export class MatrixView implements AttentionView {
     this.active = { row: Math.min(this.active.row, tokens - 1), col: Math.min(this.active.col, tokens - 1) };
     this.hover = undefined;
 
-    // Fit the matrix to the panel, but keep labels readable on short texts (the view scrolls instead).
+    // Short texts keep readable labels (the view scrolls instead); long ones fit the panel's width
+    // and are read through the hover text: a canvas thousands of pixels wide paints slowly and
+    // cannot be taken in at a glance anyway.
     const fit = Math.floor((context.width - ROW_LABEL_WIDTH - 32) / tokens);
-    this.cell = Math.max(tokens <= 256 ? 12 : 3, Math.min(28, fit));
+    this.cell = Math.max(tokens <= 80 ? 12 : 3, Math.min(28, fit));
     const size = tokens * this.cell;
 
     const heat = hiDpiCanvas(size, size, 'matrix-heat');

@@ -1,0 +1,444 @@
+// Browser tests of the attention panel's webview (dist/webview.js) in a static harness: a fake
+// acquireVsCodeApi records what the panel posts, the test posts a synthetic capture, and
+// playwright-core drives Debian's chromium. Prints `N passed, N failed`; exits 1 on any failure.
+//
+//   node test/webview/runWebviewTests.mjs            builds the webview bundle first
+//   node test/webview/runWebviewTests.mjs --no-build uses the dist/webview.js already there
+//   ... --grep matrix                                runs only tests whose name contains "matrix"
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { dataOf, loadCommonModule, syntheticCapture } from './syntheticCapture.mjs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const resultsDir = path.join(repoRoot, 'test-results/webview');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const args = process.argv.slice(2);
+const grep = args.includes('--grep') ? args[args.indexOf('--grep') + 1] : undefined;
+const TEST_TIMEOUT_MS = 30_000;
+const RUN_TIMEOUT_MS = 240_000;
+
+fs.mkdirSync(resultsDir, { recursive: true });
+const math = loadCommonModule(repoRoot, 'attentionMath', path.join(resultsDir, '.build'));
+const protocol = loadCommonModule(repoRoot, 'webviewProtocol', path.join(resultsDir, '.build'));
+
+if (!args.includes('--no-build')) {
+  console.log('building dist/webview.js …');
+  const build = spawnSync('npx', ['webpack', '--mode', 'development', '--config-name', 'webview'], { cwd: repoRoot, stdio: 'inherit', timeout: 180_000 });
+  if (build.status !== 0) {
+    console.error('webpack failed');
+    process.exit(1);
+  }
+}
+
+// ---------------------------------------------------------------- harness server
+
+/** Serves the harness, the bundle and the stylesheet; nothing else. */
+function startServer() {
+  const files = {
+    '/harness.html': ['test/webview/harness.html', 'text/html'],
+    '/dist/webview.js': ['dist/webview.js', 'text/javascript'],
+    '/media/attention.css': ['media/attention.css', 'text/css'],
+  };
+  const server = http.createServer((req, res) => {
+    const entry = files[new URL(req.url ?? '/', 'http://x').pathname];
+    if (req.url === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (!entry) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': entry[1], 'cache-control': 'no-store' });
+    fs.createReadStream(path.join(repoRoot, entry[0])).pipe(res);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+// ---------------------------------------------------------------- page helpers
+
+const capture = syntheticCapture(math);
+const T = capture.tokens.length;
+const probs = dataOf(capture.probs); // [layers, heads, T, T]
+
+/** Probability [l, h, i, j] of the synthetic capture. */
+function prob(l, h, i, j) {
+  return probs[((l * capture.heads + h) * T + i) * T + j];
+}
+
+/** Posts a capture, its tensors unpacked into Float32Array as structured clone would deliver them. */
+async function postCapture(page, value = capture) {
+  await page.evaluate((c) => {
+    const tensor = (t) => (t ? { dims: t.dims, data: new Float32Array(Uint8Array.from(atob(t.base64), (ch) => ch.charCodeAt(0)).buffer) } : undefined);
+    const message = { ...c, probs: tensor(c.probs), q: tensor(c.q), k: tensor(c.k), v: tensor(c.v), embedTokens: tensor(c.embedTokens), embedPositions: tensor(c.embedPositions) };
+    window.postMessage({ type: 'capture', capture: message }, '*');
+  }, value);
+}
+
+async function post(page, message) {
+  await page.evaluate((m) => window.postMessage(m, '*'), message);
+}
+
+/** Messages the panel has posted so far. */
+async function posted(page) {
+  return page.evaluate(() => window.__posted);
+}
+
+/** Waits until the panel has posted a message matching `predicate` after the first `after` messages. */
+async function waitForPosted(page, predicate, after = 0, what = 'message') {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const all = await posted(page);
+    const found = all.slice(after).find(predicate);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; posted: ${JSON.stringify(all.slice(after).map((m) => m.type))}`);
+    // Wake on the next message after this snapshot (not after a second read, which could miss one).
+    await page.waitForFunction((n) => window.__posted.length > n, all.length, { timeout: Math.max(1, deadline - Date.now()) }).catch(() => {});
+  }
+}
+
+/** A fresh page with the harness loaded, its state cleared, and the capture shown. */
+async function openPanel(context, { withCapture = true, value = capture } = {}) {
+  const t0 = Date.now();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  await page.goto(`${baseUrl}/harness.html`);
+  await waitForPosted(page, (m) => m.type === 'ready', 0, 'ready');
+  if (withCapture) {
+    const before = (await posted(page)).length;
+    await postCapture(page, value);
+    await waitForPosted(page, (m) => m.type === 'rendered', before, 'rendered');
+  }
+  if (process.env.WEBVIEW_TEST_TIMING) console.log(`    openPanel ${Date.now() - t0} ms`);
+  return { page, errors };
+}
+
+async function screenshot(page, name) {
+  await page.screenshot({ path: path.join(resultsDir, `${name}.png`), fullPage: true });
+}
+
+/** Every message the panel posted must pass the host's own validation. */
+async function assertValidMessages(page) {
+  for (const message of await posted(page)) {
+    assert.ok(protocol.parseFromWebview(message), `the host would reject ${JSON.stringify(message).slice(0, 200)}`);
+  }
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], 'CSP violations');
+}
+
+async function hoverCell(page, row, col) {
+  const box = await page.locator('#matrix .matrix-cells').boundingBox();
+  const cell = box.width / T;
+  await page.mouse.move(box.x + (col + 0.5) * cell, box.y + (row + 0.5) * cell);
+}
+
+const visible = (t) => t.replace(/ /g, '·').replace(/\n/g, '↵').replace(/\t/g, '→');
+
+// ---------------------------------------------------------------- tests
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test('posts ready, then rendered after a capture; every message passes the host validation', async (context) => {
+  const { page, errors } = await openPanel(context);
+  const rendered = (await posted(page)).find((m) => m.type === 'rendered');
+  assert.equal(rendered.view, 'matrix');
+  assert.ok(rendered.ms >= 0 && rendered.ms < 10_000, `ms = ${rendered.ms}`);
+  await assertValidMessages(page);
+  assert.deepEqual(errors, []);
+  await screenshot(page, 'matrix');
+});
+
+test('matrix shows the token labels on both axes, whitespace made visible', async (context) => {
+  const { page } = await openPanel(context);
+  for (const axis of ['query', 'key']) {
+    const labels = page.locator(`#matrix .token-label[data-axis="${axis}"]`);
+    assert.equal(await labels.count(), T);
+    const texts = await labels.evaluateAll((nodes) => nodes.map((n) => [Number(n.dataset.index), n.textContent]));
+    assert.deepEqual(texts, capture.tokens.map((t, i) => [i, visible(t)]));
+  }
+  assert.equal(await page.locator('.model-name').textContent(), 'synthetic-test-model');
+  assert.match(await page.locator('.origin-label').textContent(), /example\.py:1-2/);
+});
+
+test('masked cells are marked masked (hover text and hatching), visible cells show their value on hover', async (context) => {
+  const { page } = await openPanel(context);
+  const tooltip = page.locator('#matrix .matrix-tooltip');
+  await hoverCell(page, 1, 4);
+  await tooltip.waitFor({ state: 'visible' });
+  assert.equal(await tooltip.getAttribute('data-masked'), 'true');
+  assert.match(await tooltip.textContent(), /masked/);
+  await hoverCell(page, 4, 1);
+  await page.waitForFunction(() => document.querySelector('#matrix .matrix-tooltip')?.dataset.row === '4');
+  assert.equal(await tooltip.getAttribute('data-masked'), 'false');
+  const text = await tooltip.textContent();
+  assert.ok(text.includes(prob(0, 0, 4, 1).toFixed(4)), `${text} should show ${prob(0, 0, 4, 1).toFixed(4)}`);
+  assert.ok(text.includes('query 4') && text.includes('key 1'), text);
+  // The hatching: a masked cell holds more than one colour; a visible one is flat.
+  const colours = await page.evaluate((tokens) => {
+    const canvas = document.querySelector('#matrix .matrix-heat');
+    const ctx = canvas.getContext('2d');
+    const cell = canvas.width / tokens;
+    const count = (row, col) => {
+      const data = ctx.getImageData(Math.floor(col * cell + 1), Math.floor(row * cell + 1), Math.floor(cell - 2), Math.floor(cell - 2)).data;
+      const seen = new Set();
+      for (let n = 0; n < data.length; n += 4) seen.add(`${data[n]},${data[n + 1]},${data[n + 2]}`);
+      return seen.size;
+    };
+    return { masked: count(0, 5), visible: count(5, 0) };
+  }, T);
+  assert.ok(colours.masked >= 2, `masked cell has ${colours.masked} colour(s)`);
+  assert.equal(colours.visible, 1);
+});
+
+test('clicking a query label opens step by step with every step, and its softmax equals the captured row', async (context) => {
+  const { page, errors } = await openPanel(context);
+  const before = (await posted(page)).length;
+  await page.locator('#matrix .token-label[data-axis="query"][data-index="3"]').click();
+  await page.locator('#steps section.step').first().waitFor();
+  const steps = await page.locator('#steps section.step').evaluateAll((nodes) => nodes.map((n) => n.dataset.step));
+  assert.deepEqual(steps, ['0', '1', '2', '3', '4', '5', '6', '7', '8']);
+  assert.equal(await page.locator('button[data-view="steps"]').getAttribute('aria-selected'), 'true');
+  const weights = await page.locator('#steps section.step[data-step="6"] td.weight').evaluateAll((nodes) => nodes.map((n) => Number(n.dataset.value)));
+  assert.equal(weights.length, 4);
+  weights.forEach((w, j) => assert.ok(Math.abs(w - prob(0, 0, 3, j)) < 1e-6, `w_${j} = ${w}, captured ${prob(0, 0, 3, j)}`));
+  assert.ok(Number(await page.locator('.softmax-check').getAttribute('data-max-difference')) < 1e-6);
+  // The mask step strikes out the two future tokens.
+  assert.equal(await page.locator('#steps section.step[data-step="5"] tr.masked s').count(), 4);
+  assert.match(await page.locator('#steps section.step[data-step="4"]').textContent(), /√12 = 3\.46/);
+  // The expander shows every dimension of q.
+  assert.match(await page.locator('#steps section.step[data-step="1"] .vector').textContent(), /…/);
+  await page.locator('#steps section.step[data-step="1"] .expand-dims').click();
+  assert.doesNotMatch(await page.locator('#steps section.step[data-step="1"] .vector').textContent(), /…/);
+  const after = (await posted(page)).slice(before);
+  assert.ok(after.some((m) => m.type === 'revealToken' && m.index === 3), 'revealToken 3');
+  assert.ok(after.some((m) => m.type === 'selectionChanged' && m.selection.view === 'steps' && m.selection.queryToken === 3), 'selectionChanged to steps');
+  await waitForPosted(page, (m) => m.type === 'rendered' && m.view === 'steps', before, 'rendered steps');
+  assert.deepEqual(errors, []);
+  await screenshot(page, 'steps');
+});
+
+test('heads overview has a thumbnail per layer × head, and a click opens it in the matrix', async (context) => {
+  const { page } = await openPanel(context);
+  await page.locator('button[data-view="heads"]').click();
+  const thumbs = page.locator('#heads .head-thumb');
+  await thumbs.first().waitFor();
+  assert.equal(await thumbs.count(), capture.layers * capture.heads);
+  await screenshot(page, 'heads');
+  await page.locator('#heads .head-thumb[data-layer="1"][data-head="0"]').click();
+  await page.locator('#matrix').waitFor();
+  assert.equal(await page.locator('#layer-select').inputValue(), '1');
+  assert.equal(await page.locator('#head-select').inputValue(), '0');
+  await hoverCell(page, 5, 2);
+  await page.waitForFunction(() => document.querySelector('#matrix .matrix-tooltip')?.dataset.row === '5');
+  assert.ok((await page.locator('#matrix .matrix-tooltip').textContent()).includes(prob(1, 0, 5, 2).toFixed(4)));
+});
+
+test('keyboard: tabs reachable, arrows move the matrix cell, Enter opens its row; overview arrows + Enter', async (context) => {
+  const { page } = await openPanel(context);
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.view), 'matrix');
+  const cells = page.locator('#matrix .matrix-cells');
+  await cells.focus();
+  await page.keyboard.press('PageUp');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await cells.getAttribute('data-active-row'), '2');
+  assert.equal(await cells.getAttribute('data-active-col'), '1');
+  assert.equal(await page.locator('#matrix .token-label[data-axis="query"].active').getAttribute('data-index'), '2');
+  assert.ok((await page.locator('#matrix .matrix-tooltip').textContent()).includes(prob(0, 0, 2, 1).toFixed(4)));
+  await page.keyboard.press('Enter');
+  await page.locator('#steps').waitFor();
+  assert.equal(await page.locator('#steps-query').inputValue(), '2');
+  // Focus followed into the new view.
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'steps-query');
+
+  await page.locator('button[data-view="heads"]').click();
+  await page.locator('#heads .head-thumb[tabindex="0"]').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  assert.deepEqual(await page.evaluate(() => [document.activeElement?.dataset.layer, document.activeElement?.dataset.head]), ['1', '1']);
+  await page.keyboard.press('Enter');
+  await page.locator('#matrix').waitFor();
+  assert.equal(await page.locator('#layer-select').inputValue(), '1');
+  assert.equal(await page.locator('#head-select').inputValue(), '1');
+});
+
+test('head view: a checkbox per head, lines follow the hovered token', async (context) => {
+  const { page } = await openPanel(context);
+  await page.locator('button[data-view="headView"]').click();
+  await page.locator('#head-view').waitFor();
+  assert.equal(await page.locator('#head-view input[type="checkbox"][data-head]').count(), capture.heads);
+  const pixels = () => page.evaluate(() => {
+    const canvas = document.querySelector('#head-view .head-lines');
+    return Array.from(canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data).reduce((a, b) => a + b, 0);
+  });
+  const all = await pixels();
+  await page.locator('#head-view .hv-token[data-axis="query"][data-index="5"]').hover();
+  assert.equal(await page.locator('#head-view .hv-token.focused').getAttribute('data-index'), '5');
+  const one = await pixels();
+  assert.ok(one > 0 && one < all, `one token's lines (${one}) should be fewer than all lines (${all})`);
+  await screenshot(page, 'head-view');
+  const before = (await posted(page)).length;
+  await page.locator('#head-view input[data-head="1"]').uncheck();
+  const change = await waitForPosted(page, (m) => m.type === 'selectionChanged', before, 'selectionChanged');
+  assert.deepEqual(change.selection.heads, [0]);
+});
+
+test('PNG export posts a data URL that decodes to an image; requestExport json answers with the capture', async (context) => {
+  const { page } = await openPanel(context);
+  for (const view of ['matrix', 'steps']) {
+    await page.locator(`button[data-view="${view}"]`).click();
+    const before = (await posted(page)).length;
+    await page.locator('button[data-export="png"]').click();
+    const message = await waitForPosted(page, (m) => m.type === 'export', before, 'export png');
+    assert.equal(message.format, 'png');
+    const png = Buffer.from(message.dataUrl.replace(/^data:image\/png;base64,/, ''), 'base64');
+    assert.equal(png.subarray(1, 4).toString('ascii'), 'PNG');
+    const [width, height] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+    assert.ok(width > 50 && height > 50, `${view}: ${width}×${height}`);
+    const decoded = await page.evaluate((url) => new Promise((resolve) => {
+      const image = new Image();
+      image.onload = () => resolve(image.naturalWidth);
+      image.onerror = () => resolve(0);
+      image.src = url;
+    }), message.dataUrl);
+    assert.equal(decoded, width);
+    fs.writeFileSync(path.join(resultsDir, `export-${view}.png`), png);
+  }
+  const before = (await posted(page)).length;
+  await post(page, { type: 'requestExport', format: 'json' });
+  const message = await waitForPosted(page, (m) => m.type === 'export' && m.format === 'json', before, 'export json');
+  const json = JSON.parse(message.json);
+  assert.deepEqual(json.tokens, capture.tokens);
+  assert.deepEqual(json.probs.dims, capture.probs.dims);
+  assert.ok(Math.abs(json.probs.data[7] - probs[7]) < 1e-6);
+  assert.deepEqual(json.omitted, []);
+  await assertValidMessages(page);
+});
+
+test('the selection survives a reload through getState', async (context) => {
+  const { page } = await openPanel(context);
+  await page.locator('#layer-select').selectOption('1');
+  await page.locator('button[data-view="headView"]').click();
+  await page.locator('#head-view').waitFor();
+  await page.reload();
+  await page.waitForFunction(() => window.__posted.some((m) => m.type === 'ready'));
+  await postCapture(page);
+  await waitForPosted(page, (m) => m.type === 'rendered', 0, 'rendered after reload');
+  assert.equal(await page.locator('button[data-view="headView"]').getAttribute('aria-selected'), 'true');
+  assert.equal(await page.locator('#layer-select').inputValue(), '1');
+  await page.locator('#head-view').waitFor();
+});
+
+test('cursorToken highlights the token on both axes', async (context) => {
+  const { page } = await openPanel(context);
+  await post(page, { type: 'cursorToken', index: 2 });
+  await page.waitForFunction(() => document.querySelectorAll('#matrix .token-label.cursor').length === 2);
+  const marked = await page.locator('#matrix .token-label.cursor').evaluateAll((nodes) => nodes.map((n) => `${n.dataset.axis}:${n.dataset.index}`));
+  assert.deepEqual(marked.sort(), ['key:2', 'query:2']);
+  await post(page, { type: 'cursorToken', index: undefined });
+  await page.waitForFunction(() => document.querySelectorAll('#matrix .token-label.cursor').length === 0);
+});
+
+test('without q/k/v the step-by-step view says why; status banners and the cut note', async (context) => {
+  const cut = { originalTokens: 900, keptTokens: T };
+  const { page } = await openPanel(context, { value: syntheticCapture(math, { withQkv: false, cut }) });
+  assert.match(await page.locator('.cut-note').textContent(), new RegExp(`last ${T} of 900 tokens`));
+  await page.locator('button[data-view="steps"]').click();
+  await page.locator('#steps .steps-unavailable').waitFor();
+  assert.match(await page.locator('#steps').textContent(), /without its queries, keys and values/);
+  await post(page, { type: 'status', text: 'The model failed to load', isError: true });
+  const banner = page.locator('#status-banner');
+  await banner.waitFor({ state: 'visible' });
+  assert.equal(await banner.getAttribute('role'), 'alert');
+  assert.ok(await banner.evaluate((n) => n.classList.contains('error')));
+  await screenshot(page, 'unavailable-and-error');
+  await post(page, { type: 'status', text: 'Capturing…', isError: false });
+  await page.waitForFunction(() => !document.querySelector('#status-banner').classList.contains('error'));
+  assert.equal(await banner.getAttribute('role'), 'status');
+});
+
+test('a longer text (200 tokens, 4 × 4 heads) renders every view', async (context) => {
+  const tokens = Array.from({ length: 200 }, (_, i) => (i % 7 === 0 ? '\n' : ` t${i}`));
+  const { page, errors } = await openPanel(context, { value: syntheticCapture(math, { layers: 4, heads: 4, headDim: 16, tokens }) });
+  for (const view of ['heads', 'headView', 'steps', 'matrix']) {
+    const before = (await posted(page)).length;
+    await page.locator(`button[data-view="${view}"]`).click();
+    const rendered = await waitForPosted(page, (m) => m.type === 'rendered' && m.view === view, before, `rendered ${view}`);
+    console.log(`    ${view}: rendered in ${rendered.ms.toFixed(1)} ms`);
+  }
+  assert.equal(await page.locator('#matrix .token-label[data-axis="query"]').count(), 200);
+  assert.deepEqual(errors, []);
+  await screenshot(page, 'matrix-200-tokens');
+});
+
+// ---------------------------------------------------------------- runner
+
+let baseUrl = '';
+
+async function main() {
+  const server = await startServer();
+  baseUrl = `http://127.0.0.1:${server.address().port}`;
+  let browser;
+  let passed = 0;
+  let failed = 0;
+  try {
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      timeout: 30_000,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    for (const { name, fn } of tests) {
+      if (grep && !name.includes(grep)) continue;
+      const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+      context.setDefaultTimeout(10_000);
+      const started = Date.now();
+      let timer;
+      try {
+        await Promise.race([fn(context), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS} ms`)), TEST_TIMEOUT_MS)))]);
+        passed++;
+        console.log(`  ✔ ${name} (${Date.now() - started} ms)`);
+      } catch (error) {
+        failed++;
+        console.log(`  ✘ ${name}\n    ${String(error?.stack ?? error).split('\n').slice(0, 6).join('\n    ')}`);
+      } finally {
+        clearTimeout(timer);
+        await Promise.race([context.close().catch(() => {}), new Promise((r) => setTimeout(r, 5_000))]);
+      }
+    }
+  } finally {
+    if (browser) await Promise.race([browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
+    await new Promise((resolve) => server.close(resolve));
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed === 0 && passed > 0;
+}
+
+// A wedged browser must not hang CI: the whole run has a hard limit.
+const watchdog = setTimeout(() => {
+  console.log('0 passed, 1 failed (the run exceeded its time limit)');
+  process.exit(1);
+}, RUN_TIMEOUT_MS);
+watchdog.unref();
+
+main().then(
+  (ok) => process.exit(ok ? 0 : 1),
+  (error) => {
+    console.error(error);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);
