@@ -241,6 +241,13 @@ test('heads overview has a thumbnail per layer × head, and a click opens it in 
   await hoverCell(page, 5, 2);
   await page.waitForFunction(() => document.querySelector('#matrix .matrix-tooltip')?.dataset.row === '5');
   assert.ok((await page.locator('#matrix .matrix-tooltip').textContent()).includes(prob(1, 0, 5, 2).toFixed(4)));
+  // The mean of heads.
+  await page.locator('#head-select').selectOption('mean');
+  await page.waitForFunction(() => document.querySelector('#matrix .view-caption')?.textContent.includes('mean of 2 heads'));
+  await hoverCell(page, 4, 3);
+  await page.waitForFunction(() => document.querySelector('#matrix .matrix-tooltip')?.dataset.row === '4');
+  const mean = (prob(1, 0, 4, 3) + prob(1, 1, 4, 3)) / 2;
+  assert.ok(Math.abs(Number(await page.locator('#matrix .matrix-tooltip').getAttribute('data-value')) - mean) < 1e-6);
 });
 
 test('keyboard: tabs reachable, arrows move the matrix cell, Enter opens its row; overview arrows + Enter', async (context) => {
@@ -298,7 +305,7 @@ test('head view: a checkbox per head, lines follow the hovered token', async (co
 
 test('PNG export posts a data URL that decodes to an image; requestExport json answers with the capture', async (context) => {
   const { page } = await openPanel(context);
-  for (const view of ['matrix', 'steps']) {
+  for (const view of ['matrix', 'heads', 'headView', 'steps']) {
     await page.locator(`button[data-view="${view}"]`).click();
     const before = (await posted(page)).length;
     await page.locator('button[data-export="png"]').click();
