@@ -4,6 +4,8 @@ import * as vscode from 'vscode';
 import { AttentionController } from './attention/attentionController';
 import { CompletionStatus } from './completion/completionStatus';
 import { RecentOutputs } from './host/recentOutputs';
+import { DocCommentCodeLensProvider } from './summarize/docCommentCodeLens';
+import { DocCommentCommands } from './summarize/docCommentCommands';
 import { completionSettingsFor, LensInlineCompletionProvider } from './completion/inlineCompletionProvider';
 import { SETTINGS_SECTION } from './common/settings';
 import { modelInfoDetails, modelInfoLine, notReadyLine } from './host/modelInfoCommand';
@@ -56,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const recent = new RecentOutputs();
   registerCompletions(context, models, output, recent);
   context.subscriptions.push(new AttentionController(context, models, recent, output));
+  registerDocComments(context, models, output, recent);
 
   void models.reload();
   return {
@@ -90,6 +93,19 @@ function registerCompletions(context: vscode.ExtensionContext, models: ModelServ
     vscode.window.onDidChangeActiveTextEditor(showEnabled),
   );
   showEnabled();
+}
+
+/** Doc comments: the two commands and the optional `Document` CodeLens. */
+function registerDocComments(context: vscode.ExtensionContext, models: ModelService, output: vscode.OutputChannel, recent: RecentOutputs): void {
+  const codeLens = new DocCommentCodeLensProvider();
+  context.subscriptions.push(
+    new DocCommentCommands(models, recent, output),
+    codeLens,
+    vscode.languages.registerCodeLensProvider({ pattern: '**' }, codeLens),
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(`${SETTINGS_SECTION}.docComments`)) codeLens.refresh();
+    }),
+  );
 }
 
 /** Everything is disposed through `context.subscriptions`. */

@@ -1,0 +1,137 @@
+/** Generate Doc Comment and Summarize Selection: the model's summary, streamed, written in the language's style. */
+
+import * as vscode from 'vscode';
+import { LensError } from '../common/errors';
+import { Disposable } from '../host/disposable';
+import type { RecentOutputs } from '../host/recentOutputs';
+import type { ModelService } from '../inference/modelService';
+import { normaliseSummary, planDocCommentEdit } from './docCommentFormatter';
+import type { CodeBlock } from './functionLocator';
+import { documentLines, locateBlock } from './symbolSource';
+
+const MAX_SUMMARY_TOKENS = 48;
+
+/** See the module comment. */
+export class DocCommentCommands extends Disposable {
+  constructor(
+    private readonly models: ModelService,
+    private readonly recent: RecentOutputs,
+    private readonly log: vscode.OutputChannel,
+  ) {
+    super();
+    this.register(
+      vscode.commands.registerCommand('attentionLens.generateDocComment', (uri?: vscode.Uri, line?: number) => this.generate(uri, line)),
+    );
+    this.register(vscode.commands.registerCommand('attentionLens.summarizeSelection', () => this.summarizeSelection()));
+  }
+
+  private async editorFor(uri?: vscode.Uri, line?: number): Promise<vscode.TextEditor | undefined> {
+    if (!uri) return vscode.window.activeTextEditor;
+    // From a CodeLens: open the document and put the cursor on the function's line.
+    const editor = await vscode.window.showTextDocument(uri, { preserveFocus: false });
+    if (line !== undefined) editor.selection = new vscode.Selection(line, 0, line, 0);
+    return editor;
+  }
+
+  /** Generate Doc Comment: summary → comment in the language's style, as one undoable edit. */
+  private async generate(uri?: vscode.Uri, line?: number): Promise<void> {
+    const editor = await this.editorFor(uri, line);
+    if (!editor) {
+      void vscode.window.showInformationMessage('Attention Lens: open a file and put the cursor in a function first.');
+      return;
+    }
+    const block = await locateBlock(editor);
+    if (!block) {
+      void vscode.window.showInformationMessage('Attention Lens: no function was found at the cursor. Select the code to document instead.');
+      return;
+    }
+    const { document } = editor;
+    const version = document.version;
+    const summary = await this.summarize(document, block);
+    if (summary === undefined) return;
+    if (document.version !== version) {
+      void vscode.window.showWarningMessage('Attention Lens: the file changed while the summary was written; nothing was inserted. Run the command again.');
+      return;
+    }
+    await this.insert(editor, block, summary);
+  }
+
+  private async insert(editor: vscode.TextEditor, block: CodeBlock, summary: string): Promise<boolean> {
+    const { document } = editor;
+    const eol = document.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
+    const plan = planDocCommentEdit(documentLines(document), block, document.languageId, summary, eol);
+    if (plan.replacesExisting) {
+      const choice = await vscode.window.showWarningMessage(
+        'This function already has a doc comment. Replace it with the new summary?',
+        { modal: true, detail: summary },
+        'Replace',
+      );
+      if (choice !== 'Replace') return false;
+    }
+    const { edit } = plan;
+    const range =
+      edit.kind === 'insert'
+        ? new vscode.Range(edit.startLine, 0, edit.startLine, 0)
+        : new vscode.Range(edit.startLine, 0, edit.endLine + 1 < document.lineCount ? edit.endLine + 1 : edit.endLine, edit.endLine + 1 < document.lineCount ? 0 : document.lineAt(edit.endLine).text.length);
+    const text = edit.kind === 'replace' && edit.endLine + 1 >= document.lineCount ? edit.text.replace(/\r?\n$/, '') : edit.text;
+    // One WorkspaceEdit: a single undo step.
+    const workspaceEdit = new vscode.WorkspaceEdit();
+    workspaceEdit.replace(document.uri, range, text);
+    const applied = await vscode.workspace.applyEdit(workspaceEdit);
+    if (!applied) void vscode.window.showErrorMessage('Attention Lens: the doc comment could not be written (is the file read-only?).');
+    return applied;
+  }
+
+  /** Summarize Selection: shows the summary with Copy and Insert, without editing. */
+  private async summarizeSelection(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return;
+    const block = await locateBlock(editor);
+    if (!block) {
+      void vscode.window.showInformationMessage('Attention Lens: select some code (or put the cursor in a function) to summarize.');
+      return;
+    }
+    const summary = await this.summarize(editor.document, block);
+    if (summary === undefined) return;
+    const choice = await vscode.window.showInformationMessage(`Attention Lens: ${summary}`, 'Copy', 'Insert as Doc Comment');
+    if (choice === 'Copy') await vscode.env.clipboard.writeText(summary);
+    if (choice === 'Insert as Doc Comment') await this.insert(editor, block, summary);
+  }
+
+  /** Streams the model's summary into a cancellable progress notification; undefined when cancelled or failed. */
+  private async summarize(document: vscode.TextDocument, block: CodeBlock): Promise<string | undefined> {
+    const code = documentLines(document).slice(block.startLine, block.endLine + 1).join('\n');
+    const name = block.name ?? 'the code';
+    try {
+      const done = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Attention Lens: summarizing ${name}`, cancellable: true },
+        (progress, token) => {
+          let preview = '';
+          return this.models.summarize(
+            { code, languageId: document.languageId, maxNewTokens: MAX_SUMMARY_TOKENS },
+            {
+              onToken: (_id, text) => {
+                preview += text;
+                progress.report({ message: preview.trim() });
+              },
+            },
+            token,
+          );
+        },
+      );
+      if (done.finishReason === 'cancelled' || done.finishReason === 'superseded') return undefined;
+      const summary = normaliseSummary(done.text, document.languageId, block.name);
+      if (!summary.replace(/[.\s]/g, '')) {
+        void vscode.window.showWarningMessage('Attention Lens: the model gave no summary for this code.');
+        return undefined;
+      }
+      this.recent.lastSummary = { context: code.slice(-1500) + '\n', output: summary, fileName: vscode.workspace.asRelativePath(document.uri) };
+      this.log.appendLine(`[summary] ${name}: ${summary} (${done.tokenIds.length} tokens, ${done.timings.totalMs} ms)`);
+      return summary;
+    } catch (error) {
+      const message = error instanceof LensError || error instanceof Error ? error.message : String(error);
+      void vscode.window.showErrorMessage(`Attention Lens: could not summarize: ${message}`);
+      return undefined;
+    }
+  }
+}
