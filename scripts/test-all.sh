@@ -48,6 +48,7 @@ step compile:tests npm run --silent compile:tests
 step test:unit npm run --silent test:unit
 step test:model npm run --silent test:model
 step package npm run --silent package
+step test:webview npm run --silent test:webview
 step test:integration npm run --silent test:integration
 step test:e2e npm run --silent test:e2e
 summary
