@@ -7,9 +7,9 @@ import type { AttentionCapture } from './attentionData';
 import type { ErrorCode } from './errors';
 
 /** Which ONNX Runtime build the worker runs. `auto` is resolved by the worker. */
-export type DeviceChoice = 'auto' | 'cpu' | 'wasm';
+export type DeviceChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
 /** A backend that actually runs a model. */
-export type Backend = 'cpu' | 'wasm';
+export type Backend = 'cpu' | 'wasm' | 'webgpu';
 /** Weights to load: fp32 `model.onnx`, int8 `model_quantized.onnx`, or q8 when present. */
 export type DtypeChoice = 'auto' | 'fp32' | 'q8';
 export type Dtype = 'fp32' | 'q8';
@@ -130,6 +130,8 @@ export interface ModelInfo {
   readonly loadMs: number;
   /** The fill-in-the-middle family chosen from the model's config and vocabulary ('none' = left-to-right). */
   readonly promptFamily: string;
+  /** Why the attention view cannot show this model (no attention outputs and none could be added). */
+  readonly attentionUnavailableReason?: string;
 }
 
 export interface ProgressEvent {

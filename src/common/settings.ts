@@ -16,7 +16,7 @@ export interface LensSettings {
 /** Reads one raw value; the host passes VS Code's `WorkspaceConfiguration.get`. */
 export type SettingGetter = (key: string) => unknown;
 
-const DEVICES: readonly DeviceChoice[] = ['auto', 'cpu', 'wasm'];
+const DEVICES: readonly DeviceChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
 const DTYPES: readonly DtypeChoice[] = ['auto', 'fp32', 'q8'];
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {

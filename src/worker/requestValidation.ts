@@ -19,7 +19,7 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
     case 'load': {
       const source = message.source;
       if (!isRecord(source) || (source.kind !== 'folder' && source.kind !== 'hub')) fail('load without a model source');
-      if (!['auto', 'cpu', 'wasm'].includes(message.device as string)) fail(`unknown device ${String(message.device)}`);
+      if (!['auto', 'cpu', 'wasm', 'webgpu'].includes(message.device as string)) fail(`unknown device ${String(message.device)}`);
       if (!['auto', 'fp32', 'q8'].includes(message.dtype as string)) fail(`unknown dtype ${String(message.dtype)}`);
       return message as unknown as WorkerRequest;
     }
