@@ -19,6 +19,7 @@ import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { checkModelFolder } from './modelFolder';
 import { prepareRuntime, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
+import { loadWithAttentionTaps } from './tappedSession';
 
 export interface LoadOptions {
   readonly source: ModelSource;
@@ -109,15 +110,16 @@ export class Engine {
     const device = runtime.backend === 'cpu' ? 'cpu' : 'auto';
     let model: PreTrainedModel;
     let tokenizer: PreTrainedTokenizer;
+    let attentionUnavailableReason: string | undefined;
     try {
-      [tokenizer, model] = await Promise.all([
+      ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
         transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
         transformers.AutoModelForCausalLM.from_pretrained(modelId, {
           dtype,
           device,
           progress_callback: progress,
         }),
-      ]);
+      ])));
     } catch (error) {
       throw this.describeLoadError(error, options.source, location);
     }
@@ -138,6 +140,7 @@ export class Engine {
       heads: shape.heads,
       loadMs: Math.round(performance.now() - started),
       promptFamily: promptFormat.family,
+      ...(attentionUnavailableReason ? { attentionUnavailableReason } : {}),
     };
     const eos = config.eos_token_id;
     const eosTokenIds = new Set<number>(Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : []);
