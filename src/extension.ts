@@ -8,8 +8,7 @@ import { DocCommentCodeLensProvider } from './summarize/docCommentCodeLens';
 import { DocCommentCommands } from './summarize/docCommentCommands';
 import { completionSettingsFor, LensInlineCompletionProvider } from './completion/inlineCompletionProvider';
 import { SETTINGS_SECTION } from './common/settings';
-import { modelInfoDetails, modelInfoLine, notReadyLine } from './host/modelInfoCommand';
-import { notifyModelError } from './host/errorNotifier';
+import { registerModelCommands } from './host/modelCommands';
 import { StatusBar } from './host/statusBar';
 import { ModelService } from './inference/modelService';
 import type { ModelState } from './inference/modelState';
@@ -28,32 +27,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const models = new ModelService(context);
   context.subscriptions.push(output, models, new StatusBar(models.onDidChangeState, models.state));
 
-  let lastError: string | undefined;
-  context.subscriptions.push(
-    models.onDidChangeState((state) => {
-      if (state.state === 'error' && state.error && state.error !== lastError && state.errorCode !== 'WORKER_CRASHED') {
-        output.appendLine(`[error] ${state.errorCode}: ${state.error}`);
-        void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
-      }
-      if (state.state === 'ready' && state.info) output.appendLine(`[ready] ${modelInfoLine(state.info)}`);
-      if (state.state === 'error' && state.errorCode === 'WORKER_CRASHED') output.appendLine(`[crash] ${state.error}`);
-      lastError = state.state === 'error' ? state.error : undefined;
-    }),
-    vscode.commands.registerCommand('attentionLens.showModelInfo', () => {
-      const state = models.state;
-      if (!state.info || (state.state !== 'ready' && state.state !== 'busy')) {
-        void vscode.window.showInformationMessage(notReadyLine(state));
-        return;
-      }
-      output.appendLine('— Model info —');
-      for (const line of modelInfoDetails(state.info)) output.appendLine(line);
-      void vscode.window.showInformationMessage(modelInfoLine(state.info), 'Show Details').then((choice) => {
-        if (choice) output.show(true);
-      });
-    }),
-    vscode.commands.registerCommand('attentionLens.reloadModel', () => models.reload()),
-    vscode.commands.registerCommand('attentionLens.showLog', () => output.show(true)),
-  );
+  registerModelCommands(context, models, output);
 
   const recent = new RecentOutputs();
   registerCompletions(context, models, output, recent);

@@ -1,0 +1,36 @@
+/** The model's commands (Show Model Info, Reload Model, Show Log) and its error notifications. */
+
+import * as vscode from 'vscode';
+import type { ModelService } from '../inference/modelService';
+import { notifyModelError } from './errorNotifier';
+import { modelInfoDetails, modelInfoLine, notReadyLine } from './modelInfoCommand';
+
+/** Registers the commands and tells the user about load errors once each, with an action. */
+export function registerModelCommands(context: vscode.ExtensionContext, models: ModelService, output: vscode.OutputChannel): void {
+  let lastError: string | undefined;
+  context.subscriptions.push(
+    models.onDidChangeState((state) => {
+      if (state.state === 'error' && state.error && state.error !== lastError && state.errorCode !== 'WORKER_CRASHED') {
+        output.appendLine(`[error] ${state.errorCode}: ${state.error}`);
+        void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
+      }
+      if (state.state === 'ready' && state.info) output.appendLine(`[ready] ${modelInfoLine(state.info)}`);
+      if (state.state === 'error' && state.errorCode === 'WORKER_CRASHED') output.appendLine(`[crash] ${state.error}`);
+      lastError = state.state === 'error' ? state.error : undefined;
+    }),
+    vscode.commands.registerCommand('attentionLens.showModelInfo', () => {
+      const state = models.state;
+      if (!state.info || (state.state !== 'ready' && state.state !== 'busy')) {
+        void vscode.window.showInformationMessage(notReadyLine(state));
+        return;
+      }
+      output.appendLine('— Model info —');
+      for (const line of modelInfoDetails(state.info)) output.appendLine(line);
+      void vscode.window.showInformationMessage(modelInfoLine(state.info), 'Show Details').then((choice) => {
+        if (choice) output.show(true);
+      });
+    }),
+    vscode.commands.registerCommand('attentionLens.reloadModel', () => models.reload()),
+    vscode.commands.registerCommand('attentionLens.showLog', () => output.show(true)),
+  );
+}
