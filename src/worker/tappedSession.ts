@@ -33,15 +33,29 @@ function isProbsTap(name: string): boolean {
   return /^decoder_attentions\.\d+$/.test(name);
 }
 
+/** True when a session with these options runs on ONNX Runtime's CPU kernels (the cpu or wasm provider). */
+export function runsOnCpuKernels(sessionOptions: unknown): boolean {
+  const providers = (sessionOptions as { executionProviders?: unknown[] } | undefined)?.executionProviders ?? ['cpu'];
+  return providers.every((provider) => {
+    const name = typeof provider === 'string' ? provider : (provider as { name?: unknown } | null)?.name;
+    return name === 'cpu' || name === 'wasm';
+  });
+}
+
 /**
  * Decides for a model graph: nothing to do when its outputs (`outputNames`) include the taps,
  * otherwise the graph (read by `readModel` only then) with taps injected, or why that failed.
+ * `cpuKernels` false (e.g. WebGPU) rules out GroupQueryAttention's probabilities: only the CPU kernel writes them.
  */
-export async function decideTaps(outputNames: readonly string[], readModel: () => Promise<Uint8Array>): Promise<TapDecision> {
+export async function decideTaps(outputNames: readonly string[], readModel: () => Promise<Uint8Array>, cpuKernels = true): Promise<TapDecision> {
   if (outputNames.some(isProbsTap)) return { kind: 'built-in' };
   try {
     const injected = await injectAttentionTaps(await readModel());
-    return injected.bytes ? { kind: 'injected', bytes: injected.bytes, taps: injected.taps } : { kind: 'unavailable', reason: injected.reason };
+    if (!injected.bytes) return { kind: 'unavailable', reason: injected.reason };
+    if (injected.taps.source === 'group-query-attention' && !cpuKernels) {
+      return { kind: 'unavailable', reason: 'Its fused GroupQueryAttention gives attention probabilities only on the cpu or wasm device.' };
+    }
+    return { kind: 'injected', bytes: injected.bytes, taps: injected.taps };
   } catch (error) {
     return { kind: 'unavailable', reason: `Attention outputs could not be added (${error instanceof Error ? error.message : String(error)}).` };
   }
@@ -65,8 +79,10 @@ export async function loadWithAttentionTaps<T>(load: () => Promise<T>): Promise<
   factory.create = async function (this: unknown, model: unknown, ...rest: unknown[]): Promise<Session> {
     const session = await original.call(this, model, ...rest);
     if (typeof model !== 'string' && !(model instanceof Uint8Array)) return session;
-    const decision = await decideTaps(session.outputNames, async () =>
-      typeof model === 'string' ? new Uint8Array(await fs.promises.readFile(model)) : model,
+    const decision = await decideTaps(
+      session.outputNames,
+      async () => (typeof model === 'string' ? new Uint8Array(await fs.promises.readFile(model)) : model),
+      runsOnCpuKernels(rest[0]),
     );
     if (decision.kind === 'unavailable') reasons.push(decision.reason);
     if (decision.kind !== 'injected') return session;

@@ -14,7 +14,7 @@ import { AttributeProtoSchema, ModelProtoSchema, NodeProtoSchema, TensorProtoSch
 import type { AttentionCapture } from '../../src/common/attentionData';
 import { Engine } from '../../src/worker/engine';
 import { injectAttentionTaps, type InjectedTaps } from '../../src/worker/onnxTapInjector';
-import { decideTaps, loadWithAttentionTaps } from '../../src/worker/tappedSession';
+import { decideTaps, loadWithAttentionTaps, runsOnCpuKernels } from '../../src/worker/tappedSession';
 
 const repo = path.resolve(__dirname, '../../..');
 const tinyModel = path.join(repo, 'test/fixtures/tiny-model');
@@ -242,6 +242,17 @@ describe('attention tap injection', function () {
       // The kernel takes another path when it writes qk_output: float rounding (~4e-6 on outputs of ~10) only.
       const yDiff = maxAbsDiff(after.y, before.y);
       assert.ok(yDiff < 1e-5, `the attention output changed by ${yDiff}`);
+    });
+
+    it('is left alone off the CPU kernels (WebGPU), where qk_output is not written', async () => {
+      const bytes = readBytes(path.join(gqaFixture, 'onnx/model.onnx'));
+      assert.strictEqual(runsOnCpuKernels({ executionProviders: ['webgpu'] }), false);
+      assert.strictEqual(runsOnCpuKernels({ executionProviders: [{ name: 'wasm' }] }), true);
+      assert.strictEqual(runsOnCpuKernels(undefined), true);
+      const decision = await decideTaps(['y'], async () => bytes, false);
+      assert.strictEqual(decision.kind, 'unavailable');
+      assert.match('reason' in decision ? decision.reason : '', /cpu or wasm/);
+      assert.strictEqual((await decideTaps(['y'], async () => bytes, true)).kind, 'injected');
     });
   });
 
