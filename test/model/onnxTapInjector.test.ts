@@ -256,6 +256,50 @@ describe('attention tap injection', function () {
     });
   });
 
+  describe('a scaled-dot-product export (scale split over Q and Kᵀ, additive mask)', () => {
+    it('taps Q and K without their scales, so softmax(QKᵀ/√d + mask) recomputes the probabilities', async () => {
+      const [T, d] = [5, 4];
+      const float4d = { value: { case: 'tensorType' as const, value: { elemType: 1 } } };
+      const scale = create(TensorProtoSchema, { name: 's', dims: [], dataType: 1, floatData: [d ** -0.25] });
+      const model = create(ModelProtoSchema, {
+        irVersion: 8n,
+        opsetImport: [{ domain: '', version: 17n }],
+        graph: {
+          name: 'sdpa',
+          node: [
+            node('Mul', ['q', 's'], ['q_scaled']),
+            node('Transpose', ['k'], ['k_t']),
+            node('Mul', ['k_t', 's'], ['k_t_scaled']),
+            node('MatMul', ['q_scaled', 'k_t_scaled'], ['scores']),
+            node('Add', ['scores', 'mask'], ['masked']),
+            node('Softmax', ['masked'], ['probs']),
+            node('MatMul', ['probs', 'v'], ['y']),
+          ],
+          initializer: [scale],
+          input: ['q', 'k', 'v', 'mask'].map((name) => create(ValueInfoProtoSchema, { name, type: float4d })),
+          output: [create(ValueInfoProtoSchema, { name: 'y', type: float4d })],
+        },
+      });
+      model.graph!.node[1].attribute.push(create(AttributeProtoSchema, { name: 'perm', type: 7, ints: [0n, 1n, 3n, 2n] }));
+      const injected = tapped(await injectAttentionTaps(toBinary(ModelProtoSchema, model)));
+      assert.deepStrictEqual(injected.taps.qkv, { q: ['attn_q.0'], k: ['attn_k.0'], v: ['attn_v.0'] });
+
+      const random = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 12.9898) * 2);
+      const mask = new Float32Array(T * T).map((_, i) => (i % T > Math.floor(i / T) ? -1e9 : 0)); // [1, 1, T, T] causal
+      const out = await run(injected.bytes, {
+        q: new ort.Tensor('float32', random(HEADS * T * d), [1, HEADS, T, d]),
+        k: new ort.Tensor('float32', random(HEADS * T * d).reverse(), [1, HEADS, T, d]),
+        v: new ort.Tensor('float32', random(HEADS * T * d), [1, HEADS, T, d]),
+        mask: new ort.Tensor('float32', mask, [1, 1, T, T]),
+      });
+      const recomputed = referenceProbs(out['attn_q.0'], out['attn_k.0']);
+      const probs = out['decoder_attentions.0'].data as Float32Array;
+      const worst = Math.max(...Array.from(recomputed, (p, i) => Math.abs(p - probs[i])));
+      assert.ok(worst < 1e-5, `softmax(QKᵀ/√d + mask) is off by ${worst}`);
+      assertCausalRows(out['decoder_attentions.0'], 'sdpa');
+    });
+  });
+
   describe('graphs that cannot be tapped', () => {
     it('a single MatMul: no attention block, said plainly', async () => {
       const reason = refused(await injectAttentionTaps(tinyGraph([node('MatMul', ['x', 'W'], ['y'])])));
