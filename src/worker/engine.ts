@@ -10,14 +10,15 @@ import { LensError } from '../common/errors';
 import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
 import { fitContextToBudget } from '../common/contextWindow';
 import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
-import type { CompletionStopRules, DeviceChoice, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
+import type { BackendDecision } from '../common/backendChoice';
+import type { Backend, CompletionStopRules, DeviceChoice, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
 import { buildSummaryPrompt, detectSummaryFormat, summaryChatMessages, type SummaryFormat } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { KvCacheReuse } from './kvCacheReuse';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { checkModelFolder } from './modelFolder';
-import { prepareRuntime, type RuntimeOptions, type TransformersModule } from './ortRuntime';
+import { prepareRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
 import { loadWithAttentionTaps } from './tappedSession';
 
@@ -106,20 +107,27 @@ export class Engine {
     };
 
     const { modelId, dtype, config, weightsBytes, location } = await this.locate(options, transformers);
-    // With an injected runtime transformers.js knows no devices in Node; "auto" leaves the choice to ORT (wasm).
-    const device = runtime.backend === 'cpu' ? 'cpu' : 'auto';
     let model: PreTrainedModel;
     let tokenizer: PreTrainedTokenizer;
     let attentionUnavailableReason: string | undefined;
+    const loadOn = (backend: Backend) => loadWithAttentionTaps(() => Promise.all([
+      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
+      transformers.AutoModelForCausalLM.from_pretrained(modelId, {
+        dtype,
+        device: transformersDevice(backend),
+        progress_callback: progress,
+      }),
+    ]));
+    let backend: BackendDecision = runtime;
     try {
-      ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
-        transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
-        transformers.AutoModelForCausalLM.from_pretrained(modelId, {
-          dtype,
-          device,
-          progress_callback: progress,
-        }),
-      ])));
+      try {
+        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend));
+      } catch (error) {
+        // No WebGPU adapter (or its session failed): the same native runtime runs cpu.
+        if (backend.backend !== 'webgpu') throw error;
+        backend = webGpuFallback(backend, error);
+        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend));
+      }
     } catch (error) {
       throw this.describeLoadError(error, options.source, location);
     }
@@ -129,8 +137,8 @@ export class Engine {
     const info: ModelInfo = {
       name: options.source.kind === 'folder' ? options.source.displayName : options.source.modelId,
       location,
-      backend: runtime.backend,
-      backendReason: runtime.reason,
+      backend: backend.backend,
+      backendReason: backend.reason,
       dtype,
       modelType: shape.modelType,
       parameters: shape.parameters ?? parametersFromFileSize(weightsBytes, dtype),

@@ -3,14 +3,17 @@
  *
  * transformers.js picks its runtime once, at import: onnxruntime-node in Node, unless another
  * runtime sits at `globalThis[Symbol.for('onnxruntime')]`. To run on WASM in Node we put
- * onnxruntime-web there first. This is the only module that knows about that seam.
+ * onnxruntime-web there first. This is the only module that knows about that seam. WebGPU needs
+ * no seam: onnxruntime-node runs it when transformers.js asks for `device: 'webgpu'`.
  */
 
 import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import { LensError } from '../common/errors';
+import { chooseAutoBackend, type BackendDecision } from '../common/backendChoice';
 import type { Backend, DeviceChoice } from '../common/protocol';
+import { probeWebGpuAdapter } from './webgpuAdapter';
 
 export type TransformersModule = typeof import('@huggingface/transformers');
 
@@ -28,7 +31,11 @@ export interface RuntimeOptions {
 
 const ORT_SYMBOL = Symbol.for('onnxruntime');
 
-let prepared: PreparedRuntime | undefined;
+/** The ONNX Runtime build a worker imported transformers.js with: native (cpu, webgpu) or injected WASM. */
+type RuntimeBuild = 'native' | 'wasm';
+
+let imported: { readonly build: RuntimeBuild; readonly transformers: TransformersModule } | undefined;
+let autoDecision: Promise<BackendDecision> | undefined;
 
 /** True when the native onnxruntime-node addon can be loaded on this machine. */
 export function nativeRuntimeLoads(): { ok: true } | { ok: false; why: string } {
@@ -53,41 +60,84 @@ function injectWasmRuntime(options: RuntimeOptions): void {
 }
 
 /**
- * Resolves `device` to a backend, sets the runtime up, then imports transformers.js.
- * A worker serves one backend for its life: asking for another one is an error (the host
- * starts a new worker when the device setting changes).
+ * The backend a device setting asks for. onnxruntime-node carries both `cpu` and `webgpu` (its Linux,
+ * Windows and macOS libraries have the WebGPU execution provider built in); `auto` probes the
+ * WebGPU adapter once per worker and takes WebGPU only on a hardware GPU (see backendChoice.ts).
  */
-export async function prepareRuntime(device: DeviceChoice, options: RuntimeOptions): Promise<PreparedRuntime> {
-  let backend: Backend;
-  let reason: string;
-  if (device === 'wasm') {
-    backend = 'wasm';
-    reason = 'the device setting asks for wasm';
-  } else {
-    const native = nativeRuntimeLoads();
-    if (native.ok) {
-      backend = 'cpu';
-      reason = device === 'cpu' ? 'the device setting asks for cpu' : 'auto: the native onnxruntime-node addon loaded';
-    } else if (device === 'cpu') {
+async function resolveBackend(device: DeviceChoice): Promise<BackendDecision> {
+  switch (device) {
+    case 'wasm':
+      return { backend: 'wasm', reason: 'the device setting asks for wasm' };
+    case 'cpu': {
+      const native = nativeRuntimeLoads();
+      if (native.ok) return { backend: 'cpu', reason: 'the device setting asks for cpu' };
       throw new LensError(
         'BACKEND_UNAVAILABLE',
         `The native ONNX Runtime (onnxruntime-node) does not load on this machine: ${native.why}. Set attentionLens.device to "wasm" or "auto".`,
       );
-    } else {
-      backend = 'wasm';
-      reason = `auto: onnxruntime-node did not load (${native.why})`;
+    }
+    case 'webgpu': {
+      const native = nativeRuntimeLoads();
+      if (native.ok) return { backend: 'webgpu', reason: 'the device setting asks for webgpu' };
+      return { backend: 'wasm', reason: `webgpu requested; onnxruntime-node, which runs WebGPU in Node, did not load (${native.why}); fell back to wasm` };
+    }
+    case 'auto': {
+      autoDecision ??= (async () => {
+        const native = nativeRuntimeLoads();
+        // Without the native addon WebGPU cannot run here, so there is nothing to probe.
+        if (!native.ok) {
+          const decision = chooseAutoBackend(undefined, false, 'WebGPU not probed');
+          return { ...decision, reason: `${decision.reason} (${native.why})` };
+        }
+        const probed = await probeWebGpuAdapter();
+        return chooseAutoBackend(probed.probe, true, probed.note);
+      })();
+      return autoDecision;
+    }
+    default: {
+      const never: never = device;
+      throw new LensError('BAD_REQUEST', `Unknown device ${String(never)}.`);
     }
   }
-  if (prepared) {
-    if (prepared.backend !== backend) {
-      throw new LensError('BACKEND_UNAVAILABLE', `This worker already runs on ${prepared.backend}; restart it to use ${backend}.`);
+}
+
+/**
+ * The backend to run after loading on WebGPU failed (typically "Failed to get a WebGPU adapter"):
+ * cpu, on the same native runtime, with the failure in the reason.
+ */
+export function webGpuFallback(decision: BackendDecision, error: unknown): BackendDecision {
+  const full = error instanceof Error ? error.message : String(error);
+  // ORT prefixes its source location and the failed check; Dawn's own words follow.
+  const message = (/Failed to get a WebGPU adapter.*/.exec(full)?.[0] ?? full.split('\n')[0]).trim().slice(0, 300);
+  const what = /adapter/i.test(message) ? 'no WebGPU adapter' : 'the WebGPU session failed';
+  const requested = decision.reason === 'the device setting asks for webgpu' ? 'webgpu requested' : decision.reason;
+  return { backend: 'cpu', reason: `${requested}; ${what} (${message}); fell back to cpu` };
+}
+
+/** The `device` option transformers.js takes for a backend (with an injected runtime it knows none: ORT picks wasm). */
+export function transformersDevice(backend: Backend): 'cpu' | 'webgpu' | 'auto' {
+  return backend === 'wasm' ? 'auto' : backend;
+}
+
+/**
+ * Resolves `device` to a backend, sets the runtime up, then imports transformers.js.
+ * A worker serves one runtime for its life — the native one (cpu and webgpu) or the injected
+ * WASM one: asking for the other is an error (the host starts a new worker when the device
+ * setting changes).
+ */
+export async function prepareRuntime(device: DeviceChoice, options: RuntimeOptions): Promise<PreparedRuntime> {
+  const { backend, reason } = await resolveBackend(device);
+  const build: RuntimeBuild = backend === 'wasm' ? 'wasm' : 'native';
+  if (imported) {
+    if (imported.build !== build) {
+      throw new LensError('BACKEND_UNAVAILABLE', `This worker already runs on ${imported.build === 'wasm' ? 'wasm' : 'onnxruntime-node'}; restart it to use ${backend}.`);
     }
-    return prepared;
+    return { backend, reason, transformers: imported.transformers };
   }
-  if (backend === 'wasm') injectWasmRuntime(options);
+  if (build === 'wasm') injectWasmRuntime(options);
   const transformers = await import('@huggingface/transformers');
   // transformers.js would pre-fetch the WASM files itself; they are already in place.
   transformers.env.useWasmCache = false;
-  prepared = { backend, reason, transformers };
-  return prepared;
+  imported = { build, transformers };
+  return { backend, reason, transformers };
 }

@@ -1,0 +1,67 @@
+/**
+ * What `auto` runs on. WebGPU only pays off on a real GPU: on a software adapter (Mesa's
+ * llvmpipe/lavapipe, SwiftShader, WARP) it runs 10–50× slower than onnxruntime-node's CPU
+ * backend, so such an adapter never wins. Pure: the worker probes, this decides.
+ */
+
+import type { Backend } from './protocol';
+
+/** What a WebGPU adapter says about itself (`GPUAdapter.info` and `isFallbackAdapter`). */
+export interface AdapterProbe {
+  readonly vendor: string;
+  readonly architecture: string;
+  readonly device: string;
+  readonly description: string;
+  readonly isFallbackAdapter: boolean;
+}
+
+/** A backend and the reason for it, as Show Model Info reports it. */
+export interface BackendDecision {
+  readonly backend: Backend;
+  readonly reason: string;
+}
+
+/** Architectures that adapters on a CPU report. */
+const SOFTWARE_ARCHITECTURES: readonly string[] = ['software', 'cpu'];
+/** Vendors whose adapters are CPU renderers: Mesa's own vendor id is used only by its software drivers. */
+const SOFTWARE_VENDORS: readonly string[] = ['mesa'];
+/** Names of CPU renderers as they appear in a device or description string. */
+const SOFTWARE_RENDERERS: readonly string[] = ['llvmpipe', 'lavapipe', 'softpipe', 'swiftshader', 'microsoft basic render driver', 'warp'];
+
+/** One line naming the adapter, e.g. "mesa software llvmpipe-llvm-15". */
+export function describeAdapter(probe: AdapterProbe): string {
+  const parts = [probe.vendor, probe.architecture, probe.device || probe.description].map((x) => x.trim()).filter(Boolean);
+  return parts.length ? parts.join(' ') : 'unnamed adapter';
+}
+
+/** Why an adapter is a software (CPU) one, or undefined for a hardware GPU. */
+export function softwareAdapterReason(probe: AdapterProbe): string | undefined {
+  if (probe.isFallbackAdapter) return 'it is a fallback adapter';
+  const architecture = probe.architecture.trim().toLowerCase();
+  if (SOFTWARE_ARCHITECTURES.includes(architecture)) return `its architecture is "${architecture}"`;
+  const vendor = probe.vendor.trim().toLowerCase();
+  if (SOFTWARE_VENDORS.includes(vendor)) return `its vendor "${vendor}" makes only software adapters`;
+  const names = `${probe.device} ${probe.description}`.toLowerCase();
+  const renderer = SOFTWARE_RENDERERS.find((name) => new RegExp(`\\b${name}\\b`).test(names));
+  if (renderer) return `it is ${renderer}, a CPU renderer`;
+  return undefined;
+}
+
+/**
+ * The backend for `auto`: webgpu only on a hardware adapter (WebGPU in Node comes with the native
+ * onnxruntime-node, so it needs that too); else cpu when the native addon loads; else wasm.
+ * `probeNote` says why `probe` is missing (no adapter, no probe available).
+ */
+export function chooseAutoBackend(probe: AdapterProbe | undefined, nativeLoads: boolean, probeNote = 'no WebGPU adapter'): BackendDecision {
+  let gpu: string;
+  if (!probe) {
+    gpu = probeNote;
+  } else {
+    const software = softwareAdapterReason(probe);
+    const name = describeAdapter(probe);
+    if (!software && nativeLoads) return { backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${name})` };
+    gpu = software ? `WebGPU adapter ${name} is software (${software})` : `hardware WebGPU adapter ${name} unused (WebGPU runs through onnxruntime-node)`;
+  }
+  if (nativeLoads) return { backend: 'cpu', reason: `auto: ${gpu}; the native onnxruntime-node addon loaded` };
+  return { backend: 'wasm', reason: `auto: ${gpu}; onnxruntime-node did not load` };
+}

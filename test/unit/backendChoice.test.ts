@@ -1,0 +1,88 @@
+import * as assert from 'assert';
+import { chooseAutoBackend, describeAdapter, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
+
+/** What Dawn reported for Mesa 25's lavapipe on this machine. */
+const LAVAPIPE: AdapterProbe = {
+  vendor: 'mesa',
+  architecture: 'software',
+  device: 'llvmpipe-llvm-15-0-6-256-bits-',
+  description: 'llvmpipe: Mesa 25.0.7-2~bpo12+1 (LLVM 15.0.6) 0.0.1',
+  isFallbackAdapter: true,
+};
+const NVIDIA: AdapterProbe = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100 80GB HBM3', isFallbackAdapter: false };
+const INTEL_ON_MESA: AdapterProbe = { vendor: 'intel', architecture: 'gen-12lp', device: '', description: 'Intel(R) Xe Graphics (TGL GT2) Mesa 24.0', isFallbackAdapter: false };
+
+describe('chooseAutoBackend', () => {
+  it('takes webgpu on a hardware adapter when the native runtime loads, naming the adapter', () => {
+    const decision = chooseAutoBackend(NVIDIA, true);
+    assert.strictEqual(decision.backend, 'webgpu');
+    assert.match(decision.reason, /^auto: hardware WebGPU adapter \(nvidia hopper NVIDIA H100/);
+  });
+
+  it('does not mistake a hardware driver that Mesa ships for a software one', () => {
+    assert.strictEqual(chooseAutoBackend(INTEL_ON_MESA, true).backend, 'webgpu');
+  });
+
+  it('takes cpu on lavapipe and says the adapter is software', () => {
+    const decision = chooseAutoBackend(LAVAPIPE, true);
+    assert.strictEqual(decision.backend, 'cpu');
+    assert.match(decision.reason, /^auto: WebGPU adapter mesa software llvmpipe.* is software \(it is a fallback adapter\); the native onnxruntime-node addon loaded$/);
+  });
+
+  it('takes cpu when there is no adapter or no probe, with the note', () => {
+    assert.deepStrictEqual(chooseAutoBackend(undefined, true), { backend: 'cpu', reason: 'auto: no WebGPU adapter; the native onnxruntime-node addon loaded' });
+    const decision = chooseAutoBackend(undefined, true, 'no WebGPU probe (the optional "webgpu" package is not installed)');
+    assert.strictEqual(decision.backend, 'cpu');
+    assert.match(decision.reason, /webgpu" package is not installed/);
+  });
+
+  it('takes wasm when the native runtime does not load, even with a hardware adapter', () => {
+    assert.strictEqual(chooseAutoBackend(undefined, false).backend, 'wasm');
+    assert.strictEqual(chooseAutoBackend(LAVAPIPE, false).backend, 'wasm');
+    const decision = chooseAutoBackend(NVIDIA, false);
+    assert.strictEqual(decision.backend, 'wasm');
+    assert.match(decision.reason, /^auto: hardware WebGPU adapter nvidia .* unused \(WebGPU runs through onnxruntime-node\); onnxruntime-node did not load$/);
+  });
+});
+
+describe('softwareAdapterReason', () => {
+  const hardware = { vendor: 'amd', architecture: 'rdna-3', device: '', description: 'AMD Radeon RX 7900 XTX (RADV NAVI31)', isFallbackAdapter: false };
+
+  it('finds none for hardware GPUs', () => {
+    assert.strictEqual(softwareAdapterReason(hardware), undefined);
+    assert.strictEqual(softwareAdapterReason(NVIDIA), undefined);
+    // Apple's Metal adapters report an empty architecture.
+    assert.strictEqual(softwareAdapterReason({ vendor: 'apple', architecture: '', device: '', description: 'Apple M2', isFallbackAdapter: false }), undefined);
+  });
+
+  it('flags a fallback adapter, whatever it says', () => {
+    assert.match(softwareAdapterReason({ ...hardware, isFallbackAdapter: true }) ?? '', /fallback adapter/);
+  });
+
+  it('flags software and cpu architectures, in any case', () => {
+    assert.match(softwareAdapterReason({ ...hardware, architecture: 'Software' }) ?? '', /architecture is "software"/);
+    assert.match(softwareAdapterReason({ ...hardware, architecture: 'cpu' }) ?? '', /architecture is "cpu"/);
+  });
+
+  it('flags the mesa vendor (used only by its CPU renderers)', () => {
+    assert.match(softwareAdapterReason({ ...LAVAPIPE, isFallbackAdapter: false, architecture: '' }) ?? '', /vendor "mesa"/);
+  });
+
+  it('flags CPU renderers by name: SwiftShader, llvmpipe, lavapipe, WARP', () => {
+    const named = (vendor: string, description: string) => softwareAdapterReason({ vendor, architecture: '', device: '', description, isFallbackAdapter: false });
+    assert.match(named('google', 'SwiftShader Device (Subzero)') ?? '', /swiftshader/);
+    assert.match(named('', 'llvmpipe (LLVM 15.0.6, 256 bits)') ?? '', /llvmpipe/);
+    assert.match(named('', 'lavapipe') ?? '', /lavapipe/);
+    assert.match(named('microsoft', 'Microsoft Basic Render Driver') ?? '', /microsoft basic render driver/);
+    // A word inside another word is no match.
+    assert.strictEqual(named('nvidia', 'NVIDIA GeForce RTX 4090 (warpspeed edition)'), undefined);
+  });
+});
+
+describe('describeAdapter', () => {
+  it('joins vendor, architecture and device, or the description when there is no device', () => {
+    assert.strictEqual(describeAdapter(LAVAPIPE), 'mesa software llvmpipe-llvm-15-0-6-256-bits-');
+    assert.strictEqual(describeAdapter(NVIDIA), 'nvidia hopper NVIDIA H100 80GB HBM3');
+    assert.strictEqual(describeAdapter({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false }), 'unnamed adapter');
+  });
+});
