@@ -8,13 +8,20 @@ import { modelInfoDetails, modelInfoLine, notReadyLine } from './modelInfoComman
 /** Registers the commands and tells the user about load errors once each, with an action. */
 export function registerModelCommands(context: vscode.ExtensionContext, models: ModelService, output: vscode.OutputChannel): void {
   let lastError: string | undefined;
+  // Called from activate(): the first `ready` gives the cold start as a user feels it.
+  const activatedAt = performance.now();
+  let coldStartLogged = false;
   context.subscriptions.push(
     models.onDidChangeState((state) => {
       if (state.state === 'error' && state.error && state.error !== lastError && state.errorCode !== 'WORKER_CRASHED') {
         output.appendLine(`[error] ${state.errorCode}: ${state.error}`);
         void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
       }
-      if (state.state === 'ready' && state.info) output.appendLine(`[ready] ${modelInfoLine(state.info)}`);
+      if (state.state === 'ready' && state.info) {
+        const coldStart = coldStartLogged ? '' : ` (activate → ready ${Math.round(performance.now() - activatedAt)} ms)`;
+        coldStartLogged = true;
+        output.appendLine(`[ready] ${modelInfoLine(state.info)}${coldStart}`);
+      }
       if (state.state === 'error' && state.errorCode === 'WORKER_CRASHED') output.appendLine(`[crash] ${state.error}`);
       lastError = state.state === 'error' ? state.error : undefined;
     }),
