@@ -133,29 +133,28 @@ export class ModelService extends Disposable {
 
   /** An inline completion; the model's state stays as it is (the completion status shows these). */
   async complete(params: CompleteParams, handlers: GenerateHandlers, cancel: CancelSignal | undefined, timeoutMs: number): Promise<DoneEvent> {
-    await this.whenLoaded();
-    if (this.current.state !== 'ready' && this.current.state !== 'busy') {
-      throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
-    }
+    await this.whenReady();
     return this.client.complete(params, handlers, cancel, timeoutMs);
   }
 
   /** A one-line summary of code for a doc comment. */
   async summarize(params: Parameters<InferenceClient['summarize']>[0], handlers: GenerateHandlers, cancel?: CancelSignal): Promise<DoneEvent> {
-    await this.whenLoaded();
-    if (this.current.state !== 'ready' && this.current.state !== 'busy') {
-      throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
-    }
+    await this.whenReady();
     return this.client.summarize(params, handlers, cancel);
   }
 
   /** One forward pass with the attention taps. */
   async attention(params: Parameters<InferenceClient['attention']>[0]): Promise<AttentionEvent> {
+    await this.whenReady();
+    return this.client.attention(params);
+  }
+
+  /** Waits for a load in progress; throws the load's error when no model is ready. */
+  private async whenReady(): Promise<void> {
     await this.whenLoaded();
     if (this.current.state !== 'ready' && this.current.state !== 'busy') {
       throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
     }
-    return this.client.attention(params);
   }
 
   /** Kills the worker as a crash would (for tests of the restart path). */
