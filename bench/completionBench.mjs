@@ -90,20 +90,6 @@ const windowOf = (p) => ({ prefix: p.text.slice(Math.max(0, p.offset - 24000), p
 await pipeline.suggest(windowOf(positions[0]));
 pipeline.clear();
 
-const provider = [];
-for (const p of positions) {
-  pipeline.clear();
-  const cursor = windowOf(p);
-  const t0 = performance.now();
-  let done;
-  const suggestion = await pipeline.suggest(cursor).catch((e) => ({ error: e }));
-  const ms = performance.now() - t0;
-  if (suggestion && 'error' in suggestion) throw suggestion.error;
-  done = suggestion?.done;
-  provider.push({ p, ms, shown: Boolean(suggestion), tokens: done?.tokenIds.length ?? 0, tps: done?.timings.tokensPerSecond ?? 0 });
-}
-await client.dispose();
-
 // Bare loop: the same prompt ids, the same number of new tokens, straight on the ONNX session.
 const localEnv = transformers.env;
 localEnv.allowRemoteModels = false;
@@ -151,14 +137,28 @@ async function bareLoop(promptIds, newTokens) {
 }
 
 const countTokens = (text) => tokenizer.encode(text, { add_special_tokens: false }).length;
-const bare = [];
-for (const r of provider) {
-  if (!r.tokens) continue;
-  const cursor = windowOf(r.p);
+const promptIds = (cursor) => {
   const fitted = fitContextToBudget({ prefix: cursor.prefix, suffix: cursor.suffix }, settings.contextTokens, countTokens);
-  const ids = tokenizer.encode(buildCompletionPrompt(format, fitted.prefix, fitted.suffix), { add_special_tokens: false });
-  bare.push({ ...(await bareLoop(ids, r.tokens)), tokens: r.tokens });
+  return tokenizer.encode(buildCompletionPrompt(format, fitted.prefix, fitted.suffix), { add_special_tokens: false });
+};
+
+await bareLoop(promptIds(windowOf(positions[0])), 2); // warm-up, not measured
+
+// Side by side: for each position the provider path, then the bare loop with the same prompt and token count.
+const provider = [];
+const bare = [];
+for (const p of positions) {
+  pipeline.clear();
+  const cursor = windowOf(p);
+  const t0 = performance.now();
+  const suggestion = await pipeline.suggest(cursor);
+  const ms = performance.now() - t0;
+  const done = suggestion?.done;
+  const tokens = done?.tokenIds.length ?? 0;
+  provider.push({ p, ms, shown: Boolean(suggestion), tokens, tps: done?.timings.tokensPerSecond ?? 0 });
+  if (tokens) bare.push({ ...(await bareLoop(promptIds(cursor), tokens)), tokens });
 }
+await client.dispose();
 
 const withTokens = provider.filter((r) => r.tokens > 1);
 const fmt = (x) => x.toFixed(0).padStart(7);
