@@ -60,9 +60,10 @@ function injectWasmRuntime(options: RuntimeOptions): void {
 }
 
 /**
- * The backend a device setting asks for. onnxruntime-node carries both `cpu` and `webgpu` (its Linux,
- * Windows and macOS libraries have the WebGPU execution provider built in); `auto` probes the
- * WebGPU adapter once per worker and takes WebGPU only on a hardware GPU (see backendChoice.ts).
+ * The backend a device setting asks for. onnxruntime-node carries both `cpu` and `webgpu` (its
+ * Linux x64 library has the WebGPU execution provider built in; where a load on WebGPU fails, the
+ * engine falls back to cpu). `auto` probes the WebGPU adapter once per worker and takes WebGPU only
+ * on a hardware GPU (see backendChoice.ts).
  */
 async function resolveBackend(device: DeviceChoice): Promise<BackendDecision> {
   switch (device) {
