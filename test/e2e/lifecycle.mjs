@@ -39,10 +39,18 @@ export async function cleanupAndExit(code) {
   process.exit(code);
 }
 
-/** Makes the process clean up and exit 1 if it is still running after `ms`; returns a cancel function. */
-export function exitAfter(ms, what) {
+/**
+ * Makes the process clean up and exit 1 if it is still running after `ms`; returns a cancel
+ * function. `onTimeout` runs first (a runner prints its closing counts there).
+ */
+export function exitAfter(ms, what, onTimeout) {
   const timer = setTimeout(() => {
     console.error(`\n${what}: timed out after ${Math.round(ms / 1000)} s`);
+    try {
+      onTimeout?.();
+    } catch (err) {
+      console.error(`${what}: ${err?.message ?? err}`);
+    }
     void cleanupAndExit(1);
   }, ms);
   timer.unref();
