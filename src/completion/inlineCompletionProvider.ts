@@ -7,7 +7,7 @@ import { readCompletionSettings, SETTINGS_SECTION, type CompletionSettings } fro
 import type { ModelService } from '../inference/modelService';
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { CompletionPipeline } from './completionPipeline';
-import type { CompletionStatus } from './completionStatus';
+import type { CompletionActivity, CompletionStatus } from './completionStatus';
 import { isSecretFile } from './secretFiles';
 import type { RecentOutputs } from '../host/recentOutputs';
 
@@ -41,6 +41,8 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
   private readonly debounce = new AdaptiveDebounce();
   private readonly pipeline: CompletionPipeline;
   private lastDocument: vscode.TextDocument | undefined;
+  /** Only the newest request may set the status: an older one ends after a newer one began. */
+  private latestRequest = 0;
 
   constructor(
     private readonly models: ModelService,
@@ -56,7 +58,8 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
         },
         complete: (params, cancel, timeoutMs) =>
           this.models.complete(params, {}, cancel, timeoutMs).then((done) => {
-            if (done.finishReason === 'cancelled') {
+            // A request cancelled before it reached the worker has no tokens and no timings.
+            if (done.finishReason === 'cancelled' && done.timings.totalMs > 0) {
               this.log.appendLine(`[completion] request ${done.id} cancelled by the worker after ${done.tokenIds.length} tokens`);
             }
             return done;
@@ -105,11 +108,15 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
     };
 
     const started = Date.now();
-    this.status.show({ kind: 'thinking' });
+    const request = ++this.latestRequest;
+    const showStatus = (activity: CompletionActivity): void => {
+      if (request === this.latestRequest) this.status.show(activity);
+    };
+    showStatus({ kind: 'thinking' });
     try {
       const suggestion = await this.pipeline.suggest(cursor, token);
       if (suggestion?.done) this.debounce.recordLatency(Date.now() - started);
-      this.status.show({ kind: 'idle', tokensPerSecond: suggestion?.done?.timings.tokensPerSecond || undefined });
+      showStatus({ kind: 'idle', tokensPerSecond: suggestion?.done?.timings.tokensPerSecond || undefined });
       if (!suggestion || token.isCancellationRequested) return undefined;
       // What Explain Last Completion shows: the code before the cursor and the suggestion.
       this.recent.lastCompletion = { context: cursor.prefix.slice(-1200), output: suggestion.text, fileName: path.basename(document.fileName) };
@@ -117,11 +124,11 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof LensError && error.code === 'TIMEOUT') {
-        this.status.show({ kind: 'idle' });
+        showStatus({ kind: 'idle' });
         this.log.appendLine(`[completion] stopped at the time limit (${settings.timeoutMs} ms)`);
         return undefined;
       }
-      this.status.show({ kind: 'error', message });
+      showStatus({ kind: 'error', message });
       this.log.appendLine(`[completion] ${message}`);
       return undefined;
     }

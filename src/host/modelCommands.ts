@@ -11,13 +11,16 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
   // Called from activate(): the first `ready` gives the cold start as a user feels it.
   const activatedAt = performance.now();
   let coldStartLogged = false;
+  let lastLoggedInfo: unknown;
   context.subscriptions.push(
     models.onDidChangeState((state) => {
       if (state.state === 'error' && state.error && state.error !== lastError && state.errorCode !== 'WORKER_CRASHED') {
         output.appendLine(`[error] ${state.errorCode}: ${state.error}`);
         void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
       }
-      if (state.state === 'ready' && state.info) {
+      // Log each loaded model once, not every return from busy to ready.
+      if (state.state === 'ready' && state.info && state.info !== lastLoggedInfo) {
+        lastLoggedInfo = state.info;
         const coldStart = coldStartLogged ? '' : ` (activate → ready ${Math.round(performance.now() - activatedAt)} ms)`;
         coldStartLogged = true;
         output.appendLine(`[ready] ${modelInfoLine(state.info)}${coldStart}`);

@@ -7,6 +7,7 @@ import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
 import { normaliseSummary, planDocCommentEdit } from './docCommentFormatter';
 import type { CodeBlock } from './functionLocator';
+import { looksLikeProse } from './summaryCheck';
 import { documentLines, locateBlock } from './symbolSource';
 
 const MAX_SUMMARY_TOKENS = 48;
@@ -121,8 +122,11 @@ export class DocCommentCommands extends Disposable {
       );
       if (done.finishReason === 'cancelled' || done.finishReason === 'superseded') return undefined;
       const summary = normaliseSummary(done.text, document.languageId, block.name);
-      if (!summary.replace(/[.\s]/g, '')) {
-        void vscode.window.showWarningMessage('Attention Lens: the model gave no summary for this code.');
+      if (!looksLikeProse(summary)) {
+        this.log.appendLine(`[summary] ${name}: rejected, not a sentence: ${JSON.stringify(done.text)}`);
+        void vscode.window.showWarningMessage(
+          `Attention Lens: the model gave no usable summary for ${name} (it answered "${done.text.trim().slice(0, 80)}"). Nothing was inserted.`,
+        );
         return undefined;
       }
       this.recent.lastSummary = { context: code.slice(-1500) + '\n', output: summary, fileName: vscode.workspace.asRelativePath(document.uri) };

@@ -84,6 +84,9 @@ interface LoadedModel {
   readonly kvCache: KvCacheReuse;
 }
 
+/** Tokens the FIM markers add around the prefix and suffix, plus slack for merges at the joins. */
+const FIM_MARKER_ALLOWANCE = 8;
+
 /** Loads models and runs greedy generation with streaming and cancellation between tokens. */
 export class Engine {
   private loaded: LoadedModel | undefined;
@@ -223,7 +226,12 @@ export class Engine {
     const loaded = this.require();
     const { tokenizer, promptFormat } = loaded;
     const countTokens = (text: string): number => tokenizer.encode(text, { add_special_tokens: false }).length;
-    const fitted = fitContextToBudget({ prefix: options.prefix, suffix: options.suffix }, options.budgetTokens, countTokens);
+    // The prompt and the new tokens share the context: the budget never takes the new tokens' room.
+    const room = loaded.info.contextLength > 0 ? loaded.info.contextLength - options.maxNewTokens - FIM_MARKER_ALLOWANCE : options.budgetTokens;
+    if (room < 8) {
+      throw new LensError('PROMPT_TOO_LONG', `${options.maxNewTokens} new tokens leave no room for code in the model's context of ${loaded.info.contextLength}; lower attentionLens.completion.maxNewTokens.`);
+    }
+    const fitted = fitContextToBudget({ prefix: options.prefix, suffix: options.suffix }, Math.min(options.budgetTokens, room), countTokens);
     const prompt = buildCompletionPrompt(promptFormat, fitted.prefix, fitted.suffix);
     const stopRules: StopRules = {
       stopStrings: [...promptFormat.stopStrings, ...(options.stop.extraStopStrings ?? [])],

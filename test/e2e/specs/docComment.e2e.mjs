@@ -114,11 +114,11 @@ async function pythonCase(page, workspace) {
   const relative = 'scripts/moving_average.py';
   const file = path.join(workspace, relative);
   const original = fs.readFileSync(file, 'utf8');
-  const signature = 'def clamp(value, low, high):';
+  const signature = 'def is_even(number):';
   const before = original.split('\n');
   const def = findLine(before, signature, relative);
   if (before[def + 1].trim().startsWith('"""')) {
-    throw new Error(`the fixture's clamp already has a docstring`);
+    throw new Error(`the fixture's is_even already has a docstring`);
   }
   await ui.openFile(page, relative);
   const ms = await generateAt(page, def + 2); // the body's first line
