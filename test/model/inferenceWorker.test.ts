@@ -234,6 +234,90 @@ describe('inference worker on the tiny fixture model', function () {
   });
 });
 
+describe('the bundled model through the worker', function () {
+  this.timeout(180_000);
+  const bundled = path.join(repo, 'models/lens-coder');
+
+  it('loads on cpu and wasm (int8) and gives the same greedy ids', async () => {
+    const ids: Record<string, readonly number[]> = {};
+    for (const device of ['cpu', 'wasm'] as const) {
+      const c = newClient(120_000);
+      try {
+        const info = await c.load(folder(bundled, device, 'q8'));
+        assert.deepStrictEqual([info.backend, info.dtype, info.promptFamily], [device, 'q8', 'lens']);
+        ids[device] = (await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 12 })).tokenIds;
+      } finally {
+        await c.dispose();
+      }
+    }
+    assert.strictEqual(ids.cpu.length, 12);
+    assert.deepStrictEqual(ids.wasm, ids.cpu);
+  });
+});
+
+describe('engine completions and summaries', function () {
+  this.timeout(120_000);
+  let engine: Engine;
+  before(async () => {
+    engine = new Engine({ wasmDir, wasmThreads: 1 });
+    await engine.load({ source: { kind: 'folder', path: path.join(repo, 'models/lens-coder'), displayName: 'lens-coder' }, device: 'cpu', dtype: 'q8', onProgress: () => undefined });
+  });
+  after(() => engine.dispose());
+  const handlers = (starts: { promptTokens: number; contextCut: boolean }[] = []) => ({
+    onStart: (start: { promptTokens: number; contextCut: boolean }) => void starts.push(start),
+    onToken: () => undefined,
+    shouldStop: () => false,
+  });
+
+  it('ends a single-line completion at the line end, in the generation itself', async () => {
+    const result = await engine.complete({
+      prefix: 'const items = list.map((item) => item.',
+      suffix: ');\n',
+      budgetTokens: 384,
+      maxNewTokens: 64,
+      stop: { singleLine: true, linePrefix: 'const items = list.map((item) => item.', tabSize: 2, blockIndent: 0 },
+      ...handlers(),
+    });
+    assert.ok(!result.text.includes('\n'), JSON.stringify(result.text));
+    assert.ok(['stop', 'eos'].includes(result.finishReason), result.finishReason);
+    assert.ok(result.tokenIds.length < 64);
+  });
+
+  it('never produces the summary or FIM markers in completion mode', async () => {
+    const blocked = new Set([1, 2, 3, 4, 5]);
+    for (const prefix of ['/** Returns the sum. */\nfunction sum(a, b) {\n  return', 'def area(r):\n    ']) {
+      const result = await engine.complete({
+        prefix,
+        suffix: '\n',
+        budgetTokens: 384,
+        maxNewTokens: 32,
+        stop: { singleLine: false, linePrefix: prefix.split('\n').pop() ?? '', tabSize: 4, blockIndent: 4 },
+        ...handlers(),
+      });
+      assert.ok(result.tokenIds.every((id) => !blocked.has(id)), `${result.tokenIds}`);
+    }
+  });
+
+  it('cuts a long file to the token budget and leaves room for the new tokens', async () => {
+    const starts: { promptTokens: number; contextCut: boolean }[] = [];
+    const prefix = Array.from({ length: 400 }, (_, i) => `const value${i} = compute(${i});`).join('\n') + '\nconst total = ';
+    await engine.complete({ prefix, suffix: '\n', budgetTokens: 8192, maxNewTokens: 200, stop: { singleLine: true, linePrefix: 'const total = ' }, ...handlers(starts) });
+    assert.strictEqual(starts[0].contextCut, true);
+    assert.ok(starts[0].promptTokens + 200 <= 512, `prompt ${starts[0].promptTokens}`);
+  });
+
+  it('writes a one-line summary in the trained format', async () => {
+    const result = await engine.summarize({
+      code: 'def read_lines(path):\n    with open(path) as handle:\n        return handle.read().splitlines()',
+      languageId: 'python',
+      maxNewTokens: 40,
+      ...handlers(),
+    });
+    assert.ok(result.text.trim().length > 5, JSON.stringify(result.text));
+    assert.ok(!result.text.trim().includes('\n'), JSON.stringify(result.text));
+  });
+});
+
 describe('engine KV cache reuse', function () {
   this.timeout(60_000);
   const load = async () => {
