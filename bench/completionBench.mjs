@@ -71,7 +71,8 @@ const percentile = (xs, p) => {
 };
 const median = (xs) => percentile(xs, 50);
 
-const settings = readCompletionSettings(() => undefined);
+// The extension's defaults, unless --context/--max-new override them for an experiment.
+const settings = readCompletionSettings((key) => ({ contextTokens: option('context'), maxNewTokens: option('max-new') })[key] && Number(({ contextTokens: option('context'), maxNewTokens: option('max-new') })[key]));
 const positions = cursorPositions();
 
 // Provider path.
@@ -155,7 +156,7 @@ for (const p of positions) {
   const ms = performance.now() - t0;
   const done = suggestion?.done;
   const tokens = done?.tokenIds.length ?? 0;
-  provider.push({ p, ms, shown: Boolean(suggestion), tokens, tps: done?.timings.tokensPerSecond ?? 0 });
+  provider.push({ p, ms, shown: Boolean(suggestion), tokens, tps: done?.timings.tokensPerSecond ?? 0, first: done?.timings.firstTokenMs ?? 0 });
   if (tokens) bare.push({ ...(await bareLoop(promptIds(cursor), tokens)), tokens });
 }
 await client.dispose();
@@ -163,6 +164,7 @@ await client.dispose();
 const withTokens = provider.filter((r) => r.tokens > 1);
 const fmt = (x) => x.toFixed(0).padStart(7);
 console.log(`model ${path.relative(repo, modelDir)} (${info.dtype}, ${info.backend}), ${positions.length} cursor positions in ${SOURCES.length} files; debounce excluded`);
+console.log(`settings: contextTokens ${settings.contextTokens}, maxNewTokens ${settings.maxNewTokens}; provider median first token ${median(provider.filter((r) => r.tokens).map((r) => r.first))} ms`);
 console.log(`suggestions shown: ${provider.filter((r) => r.shown).length}/${provider.length}; median new tokens ${median(provider.map((r) => r.tokens))}`);
 console.log('path                 p50 ms   p95 ms   median tok/s');
 const pTps = median(withTokens.map((r) => r.tps));

@@ -62,8 +62,8 @@ export function readCompletionSettings(get: SettingGetter): CompletionSettings {
   return {
     enabled: get('enabled') !== false,
     debounceMs: clampedNumber(get('debounceMs'), 0, 2000, 120),
-    maxNewTokens: clampedNumber(get('maxNewTokens'), 1, 256, 48),
-    contextTokens: clampedNumber(get('contextTokens'), 32, 8192, 384),
+    maxNewTokens: clampedNumber(get('maxNewTokens'), 1, 256, 32),
+    contextTokens: clampedNumber(get('contextTokens'), 32, 8192, 256),
     timeoutMs: clampedNumber(get('timeoutMs'), 100, 30000, 2000),
     multiline: oneOf(get('multiline'), ['auto', 'always', 'never'] as const, 'auto'),
   };

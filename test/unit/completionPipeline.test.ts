@@ -49,7 +49,7 @@ describe('CompletionPipeline', () => {
     const pipeline = new CompletionPipeline(backend, settings);
     const suggestion = await pipeline.suggest(cursor('function add(a, b) {\n  return'));
     assert.deepStrictEqual([suggestion?.text, suggestion?.source], [' a + b;', 'model']);
-    assert.strictEqual(backend.calls[0].budgetTokens, 384);
+    assert.strictEqual(backend.calls[0].budgetTokens, 256);
     assert.strictEqual(backend.calls[0].stop.singleLine, true);
   });
 
