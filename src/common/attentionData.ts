@@ -41,7 +41,3 @@ export interface AttentionCapture {
   readonly origin: { readonly kind: 'selection' | 'cursor' | 'completion' | 'summary'; readonly label: string };
 }
 
-/** Index of element [l, h, i, j] in a [layers, heads, T, T] buffer. */
-export function probIndex(capture: Pick<AttentionCapture, 'heads'>, tokens: number, layer: number, head: number, i: number, j: number): number {
-  return ((layer * capture.heads + head) * tokens + i) * tokens + j;
-}

@@ -287,10 +287,6 @@ export class InferenceClient {
     if (worker) await stopWorker(worker);
   }
 
-  /** For tests and the crash command: the live worker's thread id. */
-  get workerThreadId(): number | undefined {
-    return this.worker?.threadId;
-  }
 
   /** Makes the worker die abruptly, as a crash would (tests and the crash-recovery check). */
   killWorkerForTest(): void {

@@ -156,9 +156,4 @@ export class ModelService extends Disposable {
       throw new LensError(this.current.errorCode ?? 'NOT_LOADED', this.current.error ?? 'The model is not loaded.');
     }
   }
-
-  /** Kills the worker as a crash would (for tests of the restart path). */
-  simulateCrash(): void {
-    this.client.killWorkerForTest();
-  }
 }
