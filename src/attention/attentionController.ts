@@ -13,6 +13,8 @@ import { EditorOverlay } from './editorOverlay';
 interface PendingPaint {
   readonly startedAt: number;
   readonly forwardMs: number;
+  /** Command start to the capture's arrival in the host (queue, forward pass, transfer from the worker). */
+  readonly answeredMs: number;
   readonly tokens: number;
 }
 
@@ -124,7 +126,7 @@ export class AttentionController extends Disposable {
       const capture = event.capture;
       // A cut keeps the end of the text, so the kept text starts later in the document.
       const startOffset = source.startOffset + (source.text.length - capture.text.length);
-      this.pendingPaint = { startedAt, forwardMs: event.forwardMs, tokens: capture.tokens.length };
+      this.pendingPaint = { startedAt, forwardMs: event.forwardMs, answeredMs: Math.round(performance.now() - startedAt), tokens: capture.tokens.length };
       this.panel.show(capture);
       this.overlay.setCapture(capture, source.text.endsWith(capture.text) ? source.document : undefined, startOffset);
       if (capture.cut) {
@@ -144,7 +146,7 @@ export class AttentionController extends Disposable {
     const totalMs = Math.round(performance.now() - pending.startedAt);
     this.lastPaint = { tokens: pending.tokens, forwardMs: pending.forwardMs, totalMs };
     this.log.appendLine(
-      `[attention] ${pending.tokens} tokens: forward pass ${pending.forwardMs} ms, ${view} painted in ${Math.round(ms)} ms; command to painted ${totalMs} ms`,
+      `[attention] ${pending.tokens} tokens: forward pass ${pending.forwardMs} ms, in the host after ${pending.answeredMs} ms, ${view} painted in ${Math.round(ms)} ms; command to painted ${totalMs} ms`,
     );
   }
 
