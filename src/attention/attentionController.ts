@@ -145,8 +145,9 @@ export class AttentionController extends Disposable {
     this.pendingPaint = undefined;
     const totalMs = Math.round(performance.now() - pending.startedAt);
     this.lastPaint = { tokens: pending.tokens, forwardMs: pending.forwardMs, totalMs };
+    this.log.appendLine(`[attention] capture in the host ${pending.answeredMs} ms after the command`);
     this.log.appendLine(
-      `[attention] ${pending.tokens} tokens: forward pass ${pending.forwardMs} ms, in the host after ${pending.answeredMs} ms, ${view} painted in ${Math.round(ms)} ms; command to painted ${totalMs} ms`,
+      `[attention] ${pending.tokens} tokens: forward pass ${pending.forwardMs} ms, ${view} painted in ${Math.round(ms)} ms; command to painted ${totalMs} ms`,
     );
   }
 
