@@ -9,27 +9,19 @@
 // adapter says nothing about a real GPU's speed, it only proves the path).
 // Usage: npm run bench:backends [-- --runs N] [-- --models bundled,100m] [-- --backends cpu,wasm1,wasm2,webgpu]
 //        [-- --worker out/src/worker/main.js] [-- --no-lavapipe]
-import { createRequire } from 'module';
+import { option, repo, require } from './benchSetup.mjs';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { fileURLToPath } from 'url';
 
-const require = createRequire(import.meta.url);
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const runs = Number(option('runs', '2'));
 const wantedModels = option('models', 'bundled,100m').split(',');
 const wantedBackends = option('backends', 'cpu,wasm1,wasm2,webgpu').split(',');
 
 // Vulkan reads its driver list once per process, when a worker first loads it: set it up first.
 const lavapipeIcd = path.join(repo, '.cache/lavapipe/lvp_icd.json');
-if (!args.includes('--no-lavapipe') && !process.env.VK_ICD_FILENAMES && fs.existsSync(lavapipeIcd)) {
+if (!process.argv.includes('--no-lavapipe') && !process.env.VK_ICD_FILENAMES && fs.existsSync(lavapipeIcd)) {
   process.env.VK_ICD_FILENAMES = lavapipeIcd;
   process.env.MESA_SHADER_CACHE_DIR ??= path.join(repo, '.cache/mesa-shader-cache');
 }

@@ -1,18 +1,10 @@
 // Cold start of the inference worker as the extension does it: spawn the bundled worker
 // (dist/worker.js), load the model, and time the first token, for each backend side by side.
 // Usage: npm run bench:load [-- --model DIR] [-- --runs N]
-import { createRequire } from 'module';
+import { option, repo, require } from './benchSetup.mjs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileURLToPath } from 'url';
 
-const require = createRequire(import.meta.url);
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const bundled = path.join(repo, 'models/lens-coder');
 const modelDir = path.resolve(option('model', fs.existsSync(bundled) ? bundled : path.join(repo, 'test/fixtures/tiny-model')));
 const runs = Number(option('runs', '3'));

@@ -3,18 +3,10 @@
 // model's ONNX session (onnxruntime-node, the same prompt ids and the same number of new tokens),
 // side by side, over fixed cursor positions in real source files.
 // Usage: npm run bench:completion [-- --model DIR] [-- --positions N]
-import { createRequire } from 'module';
+import { option, repo, require } from './benchSetup.mjs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileURLToPath } from 'url';
 
-const require = createRequire(import.meta.url);
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const bundled = path.join(repo, 'models/lens-coder');
 const modelDir = path.resolve(option('model', fs.existsSync(path.join(bundled, 'config.json')) ? bundled : path.join(repo, 'test/fixtures/tiny-model')));
 const positionsWanted = Number(option('positions', '40'));
