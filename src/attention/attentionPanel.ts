@@ -4,7 +4,7 @@
  */
 
 import * as vscode from 'vscode';
-import type { AttentionCapture } from '../common/attentionData';
+import { splitVectors, type AttentionCapture } from '../common/attentionData';
 import { parseFromWebview, type FromWebviewMessage, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
 import { attentionPanelHtml } from './attentionPanelHtml';
@@ -85,7 +85,12 @@ export class AttentionPanel extends Disposable {
     this.status = undefined;
     this.reveal();
     if (this.panel) this.panel.title = `Attention: ${capture.origin.label}`;
-    this.post({ type: 'capture', capture });
+    this.postCapture();
+  }
+
+  /** The capture without its vectors: the webview asks for those when a view needs them. */
+  private postCapture(): void {
+    if (this.capture) this.post({ type: 'capture', capture: splitVectors(this.capture).light });
   }
 
   /** Shows a note or an error in the panel. */
@@ -108,8 +113,11 @@ export class AttentionPanel extends Disposable {
     }
     switch (message.type) {
       case 'ready':
-        if (this.capture) this.post({ type: 'capture', capture: this.capture });
+        this.postCapture();
         if (this.status) this.post({ type: 'status', ...this.status });
+        return;
+      case 'needVectors':
+        if (this.capture) this.post({ type: 'vectors', vectors: splitVectors(this.capture).vectors });
         return;
       case 'selectionChanged':
         this.events.onSelection(message.selection);

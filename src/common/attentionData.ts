@@ -35,9 +35,25 @@ export interface AttentionCapture {
   readonly embedTokens?: TensorData;
   readonly embedPositions?: TensorData;
   readonly positionKind: PositionKind;
+  /**
+   * The host holds q/k/v and the embeddings but sends them only when a view asks (`needVectors`):
+   * they are as large as the probabilities and only Step by step and the JSON export use them.
+   */
+  readonly vectorsOnRequest?: boolean;
   /** Set when the text had more tokens than the cap and its start was cut. */
   readonly cut?: { readonly originalTokens: number; readonly keptTokens: number };
   /** Where the text came from, for the panel's title. */
   readonly origin: { readonly kind: 'selection' | 'cursor' | 'completion' | 'summary'; readonly label: string };
 }
 
+
+/** The per-token vectors of a capture, which travel to the webview only on request. */
+export type CaptureVectors = Pick<AttentionCapture, 'q' | 'k' | 'v' | 'embedTokens' | 'embedPositions'>;
+
+/** Splits a capture into what every view needs and the vectors that can wait. */
+export function splitVectors(capture: AttentionCapture): { light: AttentionCapture; vectors: CaptureVectors } {
+  const { q, k, v, embedTokens, embedPositions, ...light } = capture;
+  const vectors = { q, k, v, embedTokens, embedPositions };
+  const any = Boolean(q || k || v || embedTokens || embedPositions);
+  return { light: any ? { ...light, vectorsOnRequest: true } : light, vectors };
+}

@@ -1,6 +1,6 @@
 /** Messages between the extension host and the attention panel's webview. */
 
-import type { AttentionCapture } from './attentionData';
+import type { AttentionCapture, CaptureVectors } from './attentionData';
 
 export type AttentionViewName = 'matrix' | 'heads' | 'headView' | 'steps';
 
@@ -19,6 +19,8 @@ export interface ViewSelection {
 /** Host → webview. */
 export type ToWebviewMessage =
   | { readonly type: 'capture'; readonly capture: AttentionCapture }
+  /** The q/k/v and embeddings of the current capture, answering `needVectors`. */
+  | { readonly type: 'vectors'; readonly vectors: CaptureVectors }
   | { readonly type: 'status'; readonly text: string; readonly isError: boolean }
   /** The editor cursor moved onto token `index` (or off every token). */
   | { readonly type: 'cursorToken'; readonly index: number | undefined }
@@ -28,6 +30,8 @@ export type ToWebviewMessage =
 /** Webview → host. */
 export type FromWebviewMessage =
   | { readonly type: 'ready' }
+  /** A view needs the current capture's q/k/v and embeddings (see AttentionCapture.vectorsOnRequest). */
+  | { readonly type: 'needVectors' }
   | { readonly type: 'selectionChanged'; readonly selection: ViewSelection }
   /** The user picked a token in a view (the host reveals it in the editor). */
   | { readonly type: 'revealToken'; readonly index: number }
@@ -60,6 +64,8 @@ export function parseFromWebview(message: unknown): FromWebviewMessage | undefin
   switch (m.type) {
     case 'ready':
       return { type: 'ready' };
+    case 'needVectors':
+      return { type: 'needVectors' };
     case 'selectionChanged': {
       const selection = parseSelection(m.selection);
       return selection ? { type: 'selectionChanged', selection } : undefined;

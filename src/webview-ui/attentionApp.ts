@@ -37,6 +37,10 @@ export class AttentionApp {
   private readonly viewHost = el('main', { id: 'view', class: 'view-host', tabindex: -1 });
   private readonly actions: ViewActions;
   private lastWidth = 0;
+  /** Vectors asked of the host for the current capture and not yet here. */
+  private vectorsRequested = false;
+  /** A JSON export waiting for the vectors. */
+  private exportAfterVectors = false;
 
   constructor(private readonly root: HTMLElement, private readonly api: VsCodeApi) {
     this.selection = restoreSelection(api.getState());
@@ -68,6 +72,9 @@ export class AttentionApp {
       case 'requestExport':
         this.exportView(message.format);
         return;
+      case 'vectors':
+        this.receiveVectors(message.vectors);
+        return;
       default: {
         const unreachable: never = message;
         return unreachable;
@@ -78,6 +85,8 @@ export class AttentionApp {
   private showCapture(capture: AttentionCapture): void {
     const start = performance.now();
     this.capture = capture;
+    this.vectorsRequested = false;
+    this.exportAfterVectors = false;
     this.causal = isCausal(capture);
     this.banner.clear();
     const fitted = fitSelection(this.selection, capture);
@@ -85,6 +94,29 @@ export class AttentionApp {
     this.selection = fitted;
     if (changed) this.saveAndReport();
     this.paint(start, true);
+  }
+
+  /** Asks the host for q/k/v and the embeddings once, when a view or an export needs them. */
+  private requestVectors(): boolean {
+    const capture = this.capture;
+    if (!capture?.vectorsOnRequest) return false;
+    if (!this.vectorsRequested) {
+      this.vectorsRequested = true;
+      this.api.postMessage({ type: 'needVectors' });
+    }
+    return true;
+  }
+
+  private receiveVectors(vectors: Partial<AttentionCapture>): void {
+    const capture = this.capture;
+    if (!capture?.vectorsOnRequest) return;
+    this.capture = { ...capture, ...vectors, vectorsOnRequest: false };
+    this.banner.clear();
+    if (this.selection.view === 'steps') this.paint(performance.now(), false);
+    if (this.exportAfterVectors) {
+      this.exportAfterVectors = false;
+      this.exportView('json');
+    }
   }
 
   private select(patch: Partial<ViewSelection>): void {
@@ -109,6 +141,9 @@ export class AttentionApp {
   private paint(start: number, moveFocus: boolean): void {
     const capture = this.capture;
     if (!capture) return;
+    if (this.selection.view === 'steps' && this.requestVectors()) {
+      this.banner.show('Loading the queries, keys and values…', false);
+    }
     const view = this.views[this.selection.view];
     const focusWasInView = this.viewHost.contains(document.activeElement);
     this.toolbar.update(capture, this.selection);
@@ -136,6 +171,8 @@ export class AttentionApp {
     if (!capture) return;
     if (format === 'png') {
       this.api.postMessage({ type: 'export', format: 'png', dataUrl: this.views[this.selection.view].exportCanvas().toDataURL('image/png') });
+    } else if (this.requestVectors()) {
+      this.exportAfterVectors = true; // the export carries q/k/v: it goes out when they arrive
     } else {
       this.api.postMessage({ type: 'export', format: 'json', json: captureToJson(capture, this.selection) });
     }

@@ -46,6 +46,9 @@ export type StepsResult = { readonly available: true; readonly steps: StepByStep
 /** Recomputes the step-by-step numbers for query `query` of `head` (head 0 stands in for the mean) in `layer`. */
 export function computeSteps(capture: AttentionCapture, layer: number, head: number | 'mean', query: number, causal: boolean): StepsResult {
   const { q, k, v } = capture;
+  if ((!q || !k || !v) && capture.vectorsOnRequest) {
+    return { available: false, reason: 'The queries, keys and values are on their way from the editor…' };
+  }
   if (!q || !k || !v) {
     return {
       available: false,

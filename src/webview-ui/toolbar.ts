@@ -66,7 +66,7 @@ export class Toolbar {
       tab.classList.toggle('selected', selected);
       tab.disabled = !capture;
       if (tab.dataset.view === 'steps') {
-        tab.title = capture && !capture.q ? 'Unavailable: this model was captured without queries, keys and values' : TABS[3].title;
+        tab.title = capture && !capture.q && !capture.vectorsOnRequest ? 'Unavailable: this model was captured without queries, keys and values' : TABS[3].title;
       }
     }
     this.exportButtons.forEach((b) => (b.disabled = !capture));

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import type { AttentionCapture } from '../../src/common/attentionData';
+import { splitVectors, type AttentionCapture } from '../../src/common/attentionData';
 import { attentionRow, tokenAt } from '../../src/attention/attentionRows';
 
 function capture(): AttentionCapture {
@@ -50,5 +50,21 @@ describe('tokenAt', () => {
     assert.strictEqual(tokenAt(c, 5), 2);
     assert.strictEqual(tokenAt(c, 6), undefined);
     assert.strictEqual(tokenAt(c, -1), undefined);
+  });
+});
+
+describe('splitVectors', () => {
+  it('keeps the vectors back and marks the capture, leaving the probabilities', () => {
+    const q = { dims: [1, 2, 3, 4], data: new Float32Array(24) };
+    const { light, vectors } = splitVectors({ ...capture(), q, k: q, v: q });
+    assert.strictEqual(light.q, undefined);
+    assert.strictEqual(light.vectorsOnRequest, true);
+    assert.strictEqual(light.probs.data.length, 18);
+    assert.strictEqual(vectors.q, q);
+    assert.ok(!('q' in light));
+  });
+  it('does not promise vectors a capture never had', () => {
+    const { light } = splitVectors(capture());
+    assert.strictEqual(light.vectorsOnRequest, undefined);
   });
 });

@@ -377,6 +377,29 @@ test('without q/k/v the step-by-step view says why; status banners and the cut n
   assert.equal(await banner.getAttribute('role'), 'status');
 });
 
+test('vectors on request: step by step asks the host for q/k/v once, then shows the steps; JSON export waits for them', async (context) => {
+  const light = { ...capture, q: undefined, k: undefined, v: undefined, embedTokens: undefined, embedPositions: undefined, vectorsOnRequest: true };
+  const { page, errors } = await openPanel(context, { value: light });
+  assert.ok(!(await posted(page)).some((m) => m.type === 'needVectors'), 'the matrix alone asks for no vectors');
+  const before = (await posted(page)).length;
+  await page.locator('#matrix .token-label[data-axis="query"][data-index="3"]').click();
+  await waitForPosted(page, (m) => m.type === 'needVectors', before, 'needVectors');
+  assert.match(await page.locator('#steps').textContent(), /on their way/);
+  // The host answers with the vectors, tensors unpacked as structured clone delivers them.
+  await page.evaluate((c) => {
+    const tensor = (t) => (t ? { dims: t.dims, data: new Float32Array(Uint8Array.from(atob(t.base64), (ch) => ch.charCodeAt(0)).buffer) } : undefined);
+    window.postMessage({ type: 'vectors', vectors: { q: tensor(c.q), k: tensor(c.k), v: tensor(c.v), embedTokens: tensor(c.embedTokens), embedPositions: tensor(c.embedPositions) } }, '*');
+  }, capture);
+  await page.locator('#steps section.step[data-step="8"]').waitFor();
+  assert.ok(Number(await page.locator('.softmax-check').getAttribute('data-max-difference')) < 1e-6);
+  const exportFrom = (await posted(page)).length;
+  await post(page, { type: 'requestExport', format: 'json' });
+  const exported = await waitForPosted(page, (m) => m.type === 'export' && m.format === 'json', exportFrom, 'json export');
+  assert.ok(JSON.parse(exported.json).q, 'the export carries q');
+  assert.equal((await posted(page)).filter((m) => m.type === 'needVectors').length, 1, 'asked once');
+  assert.deepEqual(errors, []);
+});
+
 test('a longer text (200 tokens, 4 × 4 heads) renders every view', async (context) => {
   const tokens = Array.from({ length: 200 }, (_, i) => (i % 7 === 0 ? '\n' : ` t${i}`));
   const { page, errors } = await openPanel(context, { value: syntheticCapture(math, { layers: 4, heads: 4, headDim: 16, tokens }) });
