@@ -104,7 +104,7 @@ export class InferenceClient {
   private sendLoad(params: LoadParams): Promise<ModelInfo> {
     const id = this.nextId++;
     const timeoutMs = this.options.loadTimeoutMs ?? 300_000;
-    return this.track<ModelInfo>(id, timeoutMs, undefined, (event, resolve, reject) => {
+    return this.track<ModelInfo>(id, timeoutMs, undefined, (event, resolve) => {
       switch (event.type) {
         case 'progress':
           this.options.events?.onProgress?.(event.file, event.fraction);
@@ -113,9 +113,6 @@ export class InferenceClient {
           this.crashesInRow = 0;
           this.options.events?.onReady?.(event.info);
           resolve(event.info);
-          return;
-        case 'error':
-          reject(new LensError(event.code, event.message));
           return;
         default:
           return;
@@ -137,9 +134,8 @@ export class InferenceClient {
   async attention(params: Omit<AttentionRequest, 'type' | 'id'>): Promise<AttentionEvent> {
     await this.whenRestarted();
     const id = this.nextId++;
-    return this.track<AttentionEvent>(id, this.options.requestTimeoutMs(), undefined, (event, resolve, reject) => {
+    return this.track<AttentionEvent>(id, this.options.requestTimeoutMs(), undefined, (event, resolve) => {
       if (event.type === 'attention') resolve(event);
-      else if (event.type === 'error') reject(new LensError(event.code, event.message));
     }, { type: 'attention', id, ...params });
   }
 
@@ -157,7 +153,7 @@ export class InferenceClient {
     // After a crash the model is loaded again first; the reload is queued ahead of this request.
     await this.whenRestarted();
     const id = this.nextId++;
-    return this.track<DoneEvent>(id, timeoutMs, cancel, (event, resolve, reject) => {
+    return this.track<DoneEvent>(id, timeoutMs, cancel, (event, resolve) => {
       switch (event.type) {
         case 'started': {
           const { type: _type, id: _id, ...start } = event;
@@ -170,9 +166,6 @@ export class InferenceClient {
         case 'done':
           resolve(event);
           return;
-        case 'error':
-          reject(new LensError(event.code, event.message));
-          return;
         default:
           return;
       }
@@ -183,7 +176,8 @@ export class InferenceClient {
     id: number,
     timeoutMs: number,
     cancel: CancelSignal | undefined,
-    onEvent: (event: WorkerEvent, resolve: (value: T) => void, reject: (error: LensError) => void) => void,
+    /** Handles the request's events; an `error` event rejects the request before it gets here. */
+    onEvent: (event: WorkerEvent, resolve: (value: T) => void) => void,
     request: WorkerRequest,
   ): Promise<T> {
     if (this.disposed) return Promise.reject(new LensError('WORKER_STOPPED', 'Attention Lens has shut its model down.'));
@@ -204,7 +198,10 @@ export class InferenceClient {
         reject(error);
       };
       this.pending.set(id, {
-        onEvent: (event) => onEvent(event, settleResolve, settleReject),
+        onEvent: (event) => {
+          if (event.type === 'error') settleReject(new LensError(event.code, event.message));
+          else onEvent(event, settleResolve);
+        },
         reject: settleReject,
       });
       timer = setTimeout(() => {
