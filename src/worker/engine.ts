@@ -80,6 +80,8 @@ interface LoadedModel {
   readonly outputs: SessionOutputFilter;
   readonly eosTokenIds: ReadonlySet<number>;
   readonly promptFormat: PromptFormat;
+  /** The family's stop strings that are single tokens: special tokens never show in decoded text. */
+  readonly completionStopTokenIds: ReadonlySet<number>;
   readonly summaryFormat: SummaryFormat;
   readonly kvCache: KvCacheReuse;
 }
@@ -157,7 +159,8 @@ export class Engine {
     const eosTokenIds = new Set<number>(Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : []);
     const outputs = SessionOutputFilter.install(model);
     const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
-    this.loaded = { model, tokenizer, info, outputs, eosTokenIds, promptFormat, summaryFormat, kvCache: new KvCacheReuse(transformers) };
+    const completionStopTokenIds = new Set(promptFormat.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
+    this.loaded = { model, tokenizer, info, outputs, eosTokenIds, promptFormat, completionStopTokenIds, summaryFormat, kvCache: new KvCacheReuse(transformers) };
     return info;
   }
 
@@ -240,14 +243,12 @@ export class Engine {
       tabSize: options.stop.tabSize,
       linePrefix: options.stop.linePrefix,
     };
-    const vocab = tokenizer.get_vocab();
-    const stopTokenIds = new Set(stopRules.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
     return this.run(loaded, {
       ...options,
       inputIds: tokenizer.encode(prompt, { add_special_tokens: false }),
       blockedTokenIds: promptFormat.blockedTokenIds,
       stopRules,
-      stopTokenIds,
+      stopTokenIds: loaded.completionStopTokenIds,
       contextCut: fitted.cut,
     });
   }
