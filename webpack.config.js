@@ -1,4 +1,4 @@
-// Three bundles: the extension host (node, `vscode` external), the inference worker (node,
+// Three bundles: the extension host (node, `vscode` external), the inference worker and its WebGPU probe (node,
 // transformers.js bundled, ONNX Runtime packages loaded from node_modules at run time because
 // they carry native and .wasm files), and the webview UI (web).
 'use strict';
@@ -29,7 +29,8 @@ module.exports = (env, argv) => [
     ...base(argv),
     name: 'worker',
     target: 'node',
-    entry: { worker: './src/worker/main.ts' },
+    // The WebGPU probe runs as its own process and must sit beside worker.js (see webgpuAdapter.ts).
+    entry: { worker: './src/worker/main.ts', webgpuProbeProcess: './src/worker/webgpuProbeProcess.ts' },
     output: { path: path.resolve(__dirname, 'dist'), filename: '[name].js', libraryTarget: 'commonjs2' },
     // Keep Node's own __filename/__dirname: transformers.js resolves onnxruntime-node from it.
     node: { __filename: false, __dirname: false },

@@ -18,7 +18,7 @@ import { captureAttention } from './attentionCapture';
 import { KvCacheReuse } from './kvCacheReuse';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { checkModelFolder } from './modelFolder';
-import { prepareRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
+import { prepareRuntime, startRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
 import { loadWithAttentionTaps } from './tappedSession';
 
@@ -103,35 +103,37 @@ export class Engine {
   /** Loads a model, replacing the current one. Throws a LensError that a user can act on. */
   async load(options: LoadOptions): Promise<ModelInfo> {
     const started = performance.now();
-    const runtime = await prepareRuntime(options.device, this.runtimeOptions);
+    const runtime = startRuntime(options.device, this.runtimeOptions);
+    const transformers = await runtime.transformers;
     await this.dispose();
-    const { transformers } = runtime;
     const progress = (info: ProgressInfo): void => {
       if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
       else if (info.status === 'done') options.onProgress(info.file, 1);
     };
 
     const { modelId, dtype, config, weightsBytes, location } = await this.locate(options, transformers);
+    // The tokenizer needs no backend: it loads while `auto`'s WebGPU probe finishes.
+    const tokenizerLoad = transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress });
+    tokenizerLoad.catch(() => undefined); // awaited below, after the backend is known
+    let backend: BackendDecision = await runtime.decision;
     let model: PreTrainedModel;
     let tokenizer: PreTrainedTokenizer;
     let attentionUnavailableReason: string | undefined;
-    const loadOn = (backend: Backend) => loadWithAttentionTaps(() => Promise.all([
-      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
+    const loadOn = (on: Backend) => loadWithAttentionTaps(() =>
       transformers.AutoModelForCausalLM.from_pretrained(modelId, {
         dtype,
-        device: transformersDevice(backend),
+        device: transformersDevice(on),
         progress_callback: progress,
       }),
-    ]));
-    let backend: BackendDecision = runtime;
+    );
     try {
       try {
-        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend));
+        [tokenizer, { loaded: model, attentionUnavailableReason }] = await Promise.all([tokenizerLoad, loadOn(backend.backend)]);
       } catch (error) {
         // No WebGPU adapter (or its session failed): the same native runtime runs cpu.
         if (backend.backend !== 'webgpu') throw error;
         backend = webGpuFallback(backend, error);
-        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend));
+        [tokenizer, { loaded: model, attentionUnavailableReason }] = await Promise.all([tokenizerLoad, loadOn(backend.backend)]);
       }
     } catch (error) {
       throw this.describeLoadError(error, options.source, location);

@@ -121,24 +121,46 @@ export function transformersDevice(backend: Backend): 'cpu' | 'webgpu' | 'auto' 
 }
 
 /**
- * Resolves `device` to a backend, sets the runtime up, then imports transformers.js.
- * A worker serves one runtime for its life — the native one (cpu and webgpu) or the injected
- * WASM one: asking for the other is an error (the host starts a new worker when the device
- * setting changes).
+ * Starts resolving `device` to a backend and importing transformers.js on the matching ONNX
+ * Runtime build. For `auto` with the native addon the build is native whichever way the WebGPU
+ * probe goes (cpu and webgpu share it), so the import — and whatever the caller does with it,
+ * like reading the tokenizer — overlaps the probe, which runs in its own process. A worker serves
+ * one runtime for its life — the native one (cpu and webgpu) or the injected WASM one: asking for
+ * the other is an error (the host starts a new worker when the device setting changes).
  */
+export function startRuntime(device: DeviceChoice, options: RuntimeOptions): { readonly decision: Promise<BackendDecision>; readonly transformers: Promise<TransformersModule> } {
+  const decision = resolveBackend(device);
+  const early = device === 'auto' && nativeRuntimeLoads().ok;
+  const transformers = early ? importRuntime('native', options) : decision.then(({ backend }) => importRuntime(buildFor(backend), options));
+  // Callers await one, then the other: a rejection of the one not yet awaited is not unhandled.
+  decision.catch(() => undefined);
+  transformers.catch(() => undefined);
+  return { decision, transformers };
+}
+
+/** Resolves `device` to a backend and imports transformers.js on its runtime (see startRuntime). */
 export async function prepareRuntime(device: DeviceChoice, options: RuntimeOptions): Promise<PreparedRuntime> {
-  const { backend, reason } = await resolveBackend(device);
-  const build: RuntimeBuild = backend === 'wasm' ? 'wasm' : 'native';
+  const started = startRuntime(device, options);
+  const [decision, transformers] = await Promise.all([started.decision, started.transformers]);
+  return { ...decision, transformers };
+}
+
+function buildFor(backend: Backend): RuntimeBuild {
+  return backend === 'wasm' ? 'wasm' : 'native';
+}
+
+/** Imports transformers.js on the given ONNX Runtime build, once per worker. */
+async function importRuntime(build: RuntimeBuild, options: RuntimeOptions): Promise<TransformersModule> {
   if (imported) {
     if (imported.build !== build) {
-      throw new LensError('BACKEND_UNAVAILABLE', `This worker already runs on ${imported.build === 'wasm' ? 'wasm' : 'onnxruntime-node'}; restart it to use ${backend}.`);
+      throw new LensError('BACKEND_UNAVAILABLE', `This worker already runs on ${imported.build === 'wasm' ? 'wasm' : 'onnxruntime-node'}; restart it to use ${build === 'wasm' ? 'wasm' : 'onnxruntime-node'}.`);
     }
-    return { backend, reason, transformers: imported.transformers };
+    return imported.transformers;
   }
   if (build === 'wasm') injectWasmRuntime(options);
   const transformers = await import('@huggingface/transformers');
   // transformers.js would pre-fetch the WASM files itself; they are already in place.
   transformers.env.useWasmCache = false;
   imported = { build, transformers };
-  return { backend, reason, transformers };
+  return transformers;
 }

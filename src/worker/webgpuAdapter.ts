@@ -1,86 +1,82 @@
 /**
  * Asks the machine's WebGPU implementation which adapter it would give, so that `auto` can tell a
  * real GPU from a software one. onnxruntime-node runs WebGPU through its own copy of Dawn but does
- * not say which adapter it took; the `webgpu` npm package (Dawn for Node) does, through the
- * standard `requestAdapter()` → `adapter.info`. Both see the same Vulkan/Metal/D3D drivers.
+ * not say which adapter it took; the `webgpu` package (Dawn for Node) does, through the standard
+ * `requestAdapter()` → `adapter.info`. Both see the same Vulkan/Metal/D3D drivers.
  *
- * The package is optional: without it (or on a platform it has no build for) there is no probe,
- * and `auto` does not pick WebGPU.
+ * The probe runs in a child process (webgpuProbeProcess.ts), not in the worker: a GPU driver that
+ * hangs or crashes while enumerating takes down only the probe, which is killed after a timeout;
+ * and the probe's Dawn instance, with its threads and device handles, is gone before the model's
+ * own runtime starts. Never throws: every failure becomes a note saying why there is no adapter.
  */
 
-import { createRequire } from 'module';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
-import type { AdapterProbe } from '../common/backendChoice';
+import { parseProbeOutput, type AdapterProbeResult } from '../common/adapterProbeReport';
 
-/** A probe's outcome: the adapter, or a note saying why there is none. */
-export type AdapterProbeResult = { readonly probe: AdapterProbe; readonly note?: undefined } | { readonly probe?: undefined; readonly note: string };
 
-interface DawnAdapterInfo {
-  readonly vendor?: string;
-  readonly architecture?: string;
-  readonly device?: string;
-  readonly description?: string;
-  readonly isFallbackAdapter?: boolean;
+/** Where the probe's script is: beside this file, both in dist/ (bundled) and in out/ (tests). */
+export const DEFAULT_PROBE_SCRIPT = path.join(__dirname, 'webgpuProbeProcess.js');
+
+export interface AdapterProbeOptions {
+  /** The probe's script; tests point it elsewhere. */
+  readonly script?: string;
+  /** How long the probe may take before it is killed. */
+  readonly timeoutMs?: number;
 }
 
-interface DawnAdapter {
-  readonly info?: DawnAdapterInfo;
-  /** Older spelling, on the adapter itself. */
-  readonly isFallbackAdapter?: boolean;
-}
+/** Most bytes of the probe's output kept: the report is one short line. */
+const OUTPUT_LIMIT = 64 * 1024;
 
-interface DawnModule {
-  create(flags: string[]): { requestAdapter(options?: object): Promise<DawnAdapter | null> };
-}
-
-function loadDawn(): DawnModule | string {
-  // Resolved from this file at run time (the bundled worker sits next to node_modules), never bundled.
-  const requireHere = createRequire(__filename);
-  let packageDir: string;
-  try {
-    packageDir = path.dirname(requireHere.resolve('webgpu/package.json'));
-  } catch {
-    return 'no WebGPU probe (the optional "webgpu" package is not installed)';
-  }
-  // The package keeps one build per platform, as its index.js does (macOS: one universal build).
-  const platformDir = process.platform === 'darwin' ? 'darwin-universal' : `${process.platform}-${process.arch}`;
-  try {
-    // The package's index.js is an ES module; its native addon is plain CommonJS.
-    return requireHere(path.join(packageDir, 'dist', platformDir, 'dawn.node')) as DawnModule;
-  } catch (error) {
-    return `no WebGPU probe (Dawn for Node does not load here: ${firstLine(error)})`;
-  }
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
-}
-
-/** Requests the default WebGPU adapter and reads its info; never throws. */
-export async function probeWebGpuAdapter(timeoutMs = 10_000): Promise<AdapterProbeResult> {
-  const dawn = loadDawn();
-  if (typeof dawn === 'string') return { note: dawn };
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+/** Runs the probe process and reads its report. */
+export function probeWebGpuAdapter(options: AdapterProbeOptions = {}): Promise<AdapterProbeResult> {
+  const script = options.script ?? DEFAULT_PROBE_SCRIPT;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  if (!fs.existsSync(script)) return Promise.resolve({ note: `no WebGPU probe (${path.basename(script)} is missing)` });
+  return new Promise((resolve) => {
+    // Inside VS Code's desktop extension host execPath is Electron: this makes it plain Node.
+    const child = spawn(process.execPath, [script], {
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
     });
-    const adapter = await Promise.race([dawn.create([]).requestAdapter(), timeout]);
-    if (adapter === 'timeout') return { note: `no WebGPU adapter (the request took over ${timeoutMs} ms)` };
-    if (!adapter) return { note: 'no WebGPU adapter' };
-    const info = adapter.info ?? {};
-    return {
-      probe: {
-        vendor: info.vendor ?? '',
-        architecture: info.architecture ?? '',
-        device: info.device ?? '',
-        description: info.description ?? '',
-        isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
-      },
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (stdout.length < OUTPUT_LIMIT) stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (stderr.length < OUTPUT_LIMIT) stderr += chunk.toString();
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    let settled = false;
+    const finish = (result: AdapterProbeResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
     };
-  } catch (error) {
-    return { note: `no WebGPU adapter (${firstLine(error)})` };
-  } finally {
-    clearTimeout(timer);
-  }
+    child.on('error', (error) => finish({ note: `no WebGPU probe (it did not start: ${error.message})` }));
+    child.on('close', (code, signal) => {
+      if (timedOut) return finish({ note: `no WebGPU adapter (the probe took over ${timeoutMs} ms and was stopped)` });
+      const result = parseProbeOutput(stdout);
+      if (result.probe) return finish(result);
+      if (code === 0) return finish({ note: withDawnWarning(result.note, stderr) });
+      // The driver crashed or the probe failed before it could report: say how, with its last words.
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const lastWords = stderr.trim().split('\n').pop()?.slice(0, 200);
+      finish({ note: `no WebGPU adapter (the probe ${how}${lastWords ? `: ${lastWords}` : ''})` });
+    });
+  });
+}
+
+/** The note, with Dawn's first warning (e.g. "vkCreateInstance: Found no drivers!") when it says why. */
+function withDawnWarning(note: string, stderr: string): string {
+  const warning = /^Warning: (.+)$/m.exec(stderr)?.[1].trim().slice(0, 200);
+  return warning ? `${note}; Dawn: ${warning}` : note;
 }

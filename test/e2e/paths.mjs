@@ -31,3 +31,9 @@ export const resultsDir = path.join(repoRoot, 'test-results');
 
 /** Debian's chromium; CHROMIUM_PATH overrides. */
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Mesa's lavapipe (software Vulkan) ICD, put there by scripts/install-lavapipe.sh when it could be fetched. */
+export const lavapipeIcd = path.join(repoRoot, '.cache', 'lavapipe', 'lvp_icd.json');
+
+/** Mesa's shader cache, kept between runs. */
+export const mesaShaderCache = path.join(repoRoot, '.cache', 'mesa-shader-cache');

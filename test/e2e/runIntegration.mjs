@@ -12,7 +12,7 @@ import { launchBrowser } from './browser.mjs';
 import { startCodeServer, tail } from './codeServer.mjs';
 import { cleaningUp, cleanupAndExit, exitAfter, onCleanup, tempFolder } from './lifecycle.mjs';
 import { followFile } from './logFollower.mjs';
-import { integrationTestsEntry, resultsDir, vsixPath } from './paths.mjs';
+import { integrationTestsEntry, lavapipeIcd, mesaShaderCache, resultsDir, vsixPath } from './paths.mjs';
 import { chooseModel, prepareWorkspace } from './workspace.mjs';
 
 const timeoutMs = Number(process.env.ATTENTION_LENS_INTEGRATION_TIMEOUT_MS || 10 * 60_000);
@@ -29,7 +29,9 @@ async function main() {
   const workspace = prepareWorkspace(root, { 'attentionLens.model': model.setting });
   const testLog = path.join(root, 'integration.log');
 
-  const server = await startCodeServer({ root, vsix: vsixPath, env: { ATTENTION_LENS_TEST_LOG: testLog } });
+  // With lavapipe in .cache/ (scripts/install-lavapipe.sh), `auto`'s WebGPU probe has a software adapter to refuse.
+  const lavapipe = fs.existsSync(lavapipeIcd) ? { VK_ICD_FILENAMES: lavapipeIcd, MESA_SHADER_CACHE_DIR: mesaShaderCache } : {};
+  const server = await startCodeServer({ root, vsix: vsixPath, env: { ATTENTION_LENS_TEST_LOG: testLog, ...lavapipe } });
   onCleanup(server.stop);
   const extensionDir = server.extensionDir();
   console.log(`integration: code-server ${server.baseUrl}, extension ${path.basename(extensionDir)}`);

@@ -2,6 +2,7 @@
 // loaded, and a settings change picked up. Uses only the public `vscode` API and the API object
 // `activate()` returns.
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { note } from './note';
 
@@ -12,7 +13,8 @@ const LOAD_TIMEOUT_MS = 120_000;
 interface LensState {
   readonly state: 'idle' | 'loading' | 'ready' | 'busy' | 'error';
   readonly modelName?: string;
-  readonly backend?: 'cpu' | 'wasm';
+  readonly backend?: 'cpu' | 'wasm' | 'webgpu';
+  readonly info?: { readonly backendReason: string };
   readonly error?: string;
 }
 
@@ -96,6 +98,22 @@ describe('Attention Lens in VS Code', () => {
     assert.ok(state.modelName, `ready without a model name: ${JSON.stringify(state)}`);
     assert.ok(state.backend === 'cpu' || state.backend === 'wasm', `unexpected backend: ${JSON.stringify(state)}`);
     note(`ready: ${state.modelName} on ${state.backend}, waited ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it('decides `auto` with the WebGPU probe that ships in the package', async function () {
+    this.timeout(LOAD_TIMEOUT_MS + 10_000);
+    const state = await waitForState(lens(), (s) => s.state === 'ready', LOAD_TIMEOUT_MS, 'state ready');
+    const reason = state.info?.backendReason ?? '';
+    note(`backend reason: ${reason}`);
+    // The runner points Vulkan at lavapipe when scripts/install-lavapipe.sh has put it in .cache/.
+    const icd = process.env.VK_ICD_FILENAMES;
+    if (icd && fs.existsSync(icd)) {
+      assert.match(reason, /^auto: WebGPU adapter mesa software .* is software \(it is a fallback adapter\); the native onnxruntime-node addon loaded$/);
+    } else {
+      // No usable driver: the probe still ran (a missing probe would say "no WebGPU probe").
+      assert.match(reason, /^auto: (no WebGPU adapter|WebGPU adapter .* is software)/);
+    }
+    assert.strictEqual(state.backend, 'cpu');
   });
 
   describe('when attentionLens.device changes to wasm', () => {
