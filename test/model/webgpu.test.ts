@@ -166,15 +166,6 @@ function parityJob(model: string, dtype: DtypeChoice, newTokens: number): ChildJ
   return { kind: 'parity', model, dtype, devices: ['cpu', 'webgpu'], prompt: PROMPT, newTokens, attentionText: ATTENTION_TEXT };
 }
 
-function webgpuPackageInstalled(): boolean {
-  try {
-    require.resolve('webgpu/package.json');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 if (require.main === module) {
   runChild(process.argv[2], process.argv[3]).catch((error: unknown) => {
     console.error(error instanceof Error ? error.stack : String(error));
@@ -224,12 +215,7 @@ if (require.main === module) {
       assert.strictEqual(gpu.info.backendReason, 'the device setting asks for webgpu');
       assert.strictEqual(auto.info.backend, 'cpu', auto.info.backendReason);
       assert.deepStrictEqual(auto.ids, gpu.ids);
-      if (webgpuPackageInstalled()) {
-        assert.match(auto.info.backendReason, /^auto: WebGPU adapter mesa software .* is software \(it is a fallback adapter\); the native onnxruntime-node addon loaded$/);
-      } else {
-        // Without the optional probe package auto never tries WebGPU at all.
-        assert.match(auto.info.backendReason, /^auto: no WebGPU probe/);
-      }
+      assert.match(auto.info.backendReason, /^auto: WebGPU adapter mesa software .* is software \(it is a fallback adapter\); the native onnxruntime-node addon loaded$/);
     });
   });
 }
