@@ -12,6 +12,8 @@ import { EditorOverlay } from './editorOverlay';
 
 interface PendingPaint {
   readonly startedAt: number;
+  /** The same moment on the wall clock, which the webview shares. */
+  readonly startedEpoch: number;
   readonly forwardMs: number;
   /** Command start to the capture's arrival in the host (queue, forward pass, transfer from the worker). */
   readonly answeredMs: number;
@@ -48,7 +50,7 @@ export class AttentionController extends Disposable {
         {
           onSelection: (selection) => this.overlay.setSelection(selection),
           onRevealToken: (index) => this.revealToken(index),
-          onRendered: (view, ms) => this.rendered(view, ms),
+          onRendered: (view, ms, arrivedAt) => this.rendered(view, ms, arrivedAt),
           onExport: (message) => void this.saveExport(message),
           onClosed: () => this.overlay.clear(),
         },
@@ -118,6 +120,7 @@ export class AttentionController extends Disposable {
       return;
     }
     const startedAt = performance.now();
+    const startedEpoch = Date.now();
     try {
       const event = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'Attention Lens: reading attention…' },
@@ -126,7 +129,7 @@ export class AttentionController extends Disposable {
       const capture = event.capture;
       // A cut keeps the end of the text, so the kept text starts later in the document.
       const startOffset = source.startOffset + (source.text.length - capture.text.length);
-      this.pendingPaint = { startedAt, forwardMs: event.forwardMs, answeredMs: Math.round(performance.now() - startedAt), tokens: capture.tokens.length };
+      this.pendingPaint = { startedAt, startedEpoch, forwardMs: event.forwardMs, answeredMs: Math.round(performance.now() - startedAt), tokens: capture.tokens.length };
       this.panel.show(capture);
       this.overlay.setCapture(capture, source.text.endsWith(capture.text) ? source.document : undefined, startOffset);
       if (capture.cut) {
@@ -139,13 +142,14 @@ export class AttentionController extends Disposable {
     }
   }
 
-  private rendered(view: string, ms: number): void {
+  private rendered(view: string, ms: number, arrivedAt: number | undefined): void {
     const pending = this.pendingPaint;
     if (!pending) return;
     this.pendingPaint = undefined;
     const totalMs = Math.round(performance.now() - pending.startedAt);
     this.lastPaint = { tokens: pending.tokens, forwardMs: pending.forwardMs, totalMs };
     this.log.appendLine(`[attention] capture in the host ${pending.answeredMs} ms after the command`);
+    if (arrivedAt !== undefined) this.log.appendLine(`[attention] capture in the panel ${Math.round(arrivedAt - pending.startedEpoch)} ms after the command`);
     this.log.appendLine(
       `[attention] ${pending.tokens} tokens: forward pass ${pending.forwardMs} ms, ${view} painted in ${Math.round(ms)} ms; command to painted ${totalMs} ms`,
     );

@@ -4,7 +4,7 @@
  */
 
 import * as vscode from 'vscode';
-import { splitVectors, type AttentionCapture } from '../common/attentionData';
+import { splitVectors, toPanelCapture, type AttentionCapture } from '../common/attentionData';
 import { parseFromWebview, type FromWebviewMessage, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
 import { attentionPanelHtml } from './attentionPanelHtml';
@@ -14,7 +14,7 @@ export const ATTENTION_VIEW_TYPE = 'attentionLens.attention';
 export interface PanelEvents {
   readonly onSelection: (selection: ViewSelection) => void;
   readonly onRevealToken: (index: number) => void;
-  readonly onRendered: (view: string, ms: number) => void;
+  readonly onRendered: (view: string, ms: number, arrivedAt: number | undefined) => void;
   readonly onExport: (message: Extract<FromWebviewMessage, { type: 'export' }>) => void;
   readonly onClosed: () => void;
 }
@@ -88,9 +88,9 @@ export class AttentionPanel extends Disposable {
     this.postCapture();
   }
 
-  /** The capture without its vectors: the webview asks for those when a view needs them. */
+  /** The capture without its vectors (the webview asks for those when a view needs them), probabilities packed. */
   private postCapture(): void {
-    if (this.capture) this.post({ type: 'capture', capture: splitVectors(this.capture).light });
+    if (this.capture) this.post({ type: 'capture', capture: toPanelCapture(this.capture) });
   }
 
   /** Shows a note or an error in the panel. */
@@ -129,7 +129,7 @@ export class AttentionPanel extends Disposable {
         this.events.onExport(message);
         return;
       case 'rendered':
-        this.events.onRendered(message.view, message.ms);
+        this.events.onRendered(message.view, message.ms, message.arrivedAt);
         return;
       default: {
         const unreachable: never = message;

@@ -3,6 +3,8 @@
  * Tensors travel as `{ dims, data: Float32Array }` (transferable buffers), never nested arrays.
  */
 
+import { packProbs, unpackProbs, type PackedProbs } from './probsPacking';
+
 /** A dense float32 tensor, row-major. */
 export interface TensorData {
   readonly dims: readonly number[];
@@ -49,6 +51,20 @@ export interface AttentionCapture {
 
 /** The per-token vectors of a capture, which travel to the webview only on request. */
 export type CaptureVectors = Pick<AttentionCapture, 'q' | 'k' | 'v' | 'embedTokens' | 'embedPositions'>;
+
+/** The capture as the host posts it to the panel: no vectors, probabilities packed (see probsPacking.ts). */
+export type PanelCapture = Omit<AttentionCapture, 'probs' | 'q' | 'k' | 'v' | 'embedTokens' | 'embedPositions'> & { readonly probs: PackedProbs };
+
+/** What the host posts to the panel for a capture (see PanelCapture). */
+export function toPanelCapture(capture: AttentionCapture): PanelCapture {
+  const { probs, ...light } = splitVectors(capture).light;
+  return { ...light, probs: packProbs(probs) };
+}
+
+/** The capture the views draw from, rebuilt in the webview from what the host posted. */
+export function fromPanelCapture(panel: PanelCapture): AttentionCapture {
+  return { ...panel, probs: unpackProbs(panel.probs) };
+}
 
 /** Splits a capture into what every view needs and the vectors that can wait. */
 export function splitVectors(capture: AttentionCapture): { light: AttentionCapture; vectors: CaptureVectors } {

@@ -1,6 +1,6 @@
 /** Messages between the extension host and the attention panel's webview. */
 
-import type { AttentionCapture, CaptureVectors } from './attentionData';
+import type { CaptureVectors, PanelCapture } from './attentionData';
 
 export type AttentionViewName = 'matrix' | 'heads' | 'headView' | 'steps';
 
@@ -18,7 +18,7 @@ export interface ViewSelection {
 
 /** Host → webview. */
 export type ToWebviewMessage =
-  | { readonly type: 'capture'; readonly capture: AttentionCapture }
+  | { readonly type: 'capture'; readonly capture: PanelCapture }
   /** The q/k/v and embeddings of the current capture, answering `needVectors`. */
   | { readonly type: 'vectors'; readonly vectors: CaptureVectors }
   | { readonly type: 'status'; readonly text: string; readonly isError: boolean }
@@ -38,8 +38,12 @@ export type FromWebviewMessage =
   /** An export produced in the webview: PNG as a data URL, JSON as text. */
   | { readonly type: 'export'; readonly format: 'png'; readonly dataUrl: string }
   | { readonly type: 'export'; readonly format: 'json'; readonly json: string }
-  /** The webview finished drawing (its time since the capture arrived, for the e2e test and the benchmark). */
-  | { readonly type: 'rendered'; readonly view: AttentionViewName; readonly ms: number };
+  /**
+   * The webview finished drawing: `ms` since the capture arrived (or the selection changed), and for
+   * the paint of a new capture, when it arrived (epoch ms: host and webview share the clock), so the
+   * host's log can tell the transfer from the drawing.
+   */
+  | { readonly type: 'rendered'; readonly view: AttentionViewName; readonly ms: number; readonly arrivedAt?: number };
 
 const VIEWS: readonly AttentionViewName[] = ['matrix', 'heads', 'headView', 'steps'];
 
@@ -79,9 +83,9 @@ export function parseFromWebview(message: unknown): FromWebviewMessage | undefin
       if (m.format === 'json' && typeof m.json === 'string' && m.json.length < 256 * 1024 * 1024) return { type: 'export', format: 'json', json: m.json };
       return undefined;
     case 'rendered':
-      return VIEWS.includes(m.view as AttentionViewName) && typeof m.ms === 'number' && Number.isFinite(m.ms)
-        ? { type: 'rendered', view: m.view as AttentionViewName, ms: m.ms }
-        : undefined;
+      if (!VIEWS.includes(m.view as AttentionViewName) || typeof m.ms !== 'number' || !Number.isFinite(m.ms)) return undefined;
+      if (m.arrivedAt === undefined) return { type: 'rendered', view: m.view as AttentionViewName, ms: m.ms };
+      return typeof m.arrivedAt === 'number' && Number.isFinite(m.arrivedAt) ? { type: 'rendered', view: m.view as AttentionViewName, ms: m.ms, arrivedAt: m.arrivedAt } : undefined;
     default:
       return undefined;
   }

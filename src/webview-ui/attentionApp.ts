@@ -3,7 +3,7 @@
  * host's messages, saves the selection with setState and reports selection changes and paints.
  */
 
-import type { AttentionCapture } from '../common/attentionData';
+import { fromPanelCapture, type AttentionCapture } from '../common/attentionData';
 import type { AttentionViewName, ToWebviewMessage, ViewSelection } from '../common/webviewProtocol';
 import { captureToJson } from './captureExport';
 import { el } from './domBuilder';
@@ -60,7 +60,7 @@ export class AttentionApp {
   receive(message: ToWebviewMessage): void {
     switch (message.type) {
       case 'capture':
-        this.showCapture(message.capture);
+        this.showCapture(fromPanelCapture(message.capture));
         return;
       case 'status':
         this.banner.show(message.text, message.isError);
@@ -84,6 +84,7 @@ export class AttentionApp {
 
   private showCapture(capture: AttentionCapture): void {
     const start = performance.now();
+    const arrivedAt = Date.now();
     this.capture = capture;
     this.vectorsRequested = false;
     this.exportAfterVectors = false;
@@ -93,7 +94,7 @@ export class AttentionApp {
     const changed = !sameSelection(fitted, this.selection);
     this.selection = fitted;
     if (changed) this.saveAndReport();
-    this.paint(start, true);
+    this.paint(start, true, arrivedAt);
   }
 
   /** Asks the host for q/k/v and the embeddings once, when a view or an export needs them. */
@@ -138,7 +139,7 @@ export class AttentionApp {
   }
 
   /** Renders the current view and posts `rendered` once the frame is on screen. */
-  private paint(start: number, moveFocus: boolean): void {
+  private paint(start: number, moveFocus: boolean, arrivedAt?: number): void {
     const capture = this.capture;
     if (!capture) return;
     if (this.selection.view === 'steps' && this.requestVectors()) {
@@ -154,7 +155,7 @@ export class AttentionApp {
     if (moveFocus && focusWasInView) this.focusView();
     const name = this.selection.view;
     // rAF runs just before the frame is painted; the task after it runs once it has been.
-    requestAnimationFrame(() => setTimeout(() => this.api.postMessage({ type: 'rendered', view: name, ms: performance.now() - start }), 0));
+    requestAnimationFrame(() => setTimeout(() => this.api.postMessage({ type: 'rendered', view: name, ms: performance.now() - start, ...(arrivedAt === undefined ? {} : { arrivedAt }) }), 0));
   }
 
   private focusView(): void {

@@ -10,6 +10,7 @@ describe('parseFromWebview', () => {
     assert.deepStrictEqual(parseFromWebview({ type: 'selectionChanged', selection }), { type: 'selectionChanged', selection });
     assert.deepStrictEqual(parseFromWebview({ type: 'revealToken', index: 3 }), { type: 'revealToken', index: 3 });
     assert.deepStrictEqual(parseFromWebview({ type: 'rendered', view: 'steps', ms: 12.5 }), { type: 'rendered', view: 'steps', ms: 12.5 });
+    assert.deepStrictEqual(parseFromWebview({ type: 'rendered', view: 'matrix', ms: 90, arrivedAt: 1_795_000_000_000 }), { type: 'rendered', view: 'matrix', ms: 90, arrivedAt: 1_795_000_000_000 });
     assert.strictEqual(parseFromWebview({ type: 'export', format: 'png', dataUrl: 'data:image/png;base64,AAAA' })?.type, 'export');
     assert.strictEqual(parseFromWebview({ type: 'export', format: 'json', json: '{}' })?.type, 'export');
   });
@@ -30,6 +31,7 @@ describe('parseFromWebview', () => {
     ['a PNG export that is not a PNG data URL', { type: 'export', format: 'png', dataUrl: 'https://example.com/x.png' }],
     ['an export of an unknown format', { type: 'export', format: 'exe', json: '' }],
     ['a rendered time that is not finite', { type: 'rendered', view: 'matrix', ms: Infinity }],
+    ['an arrival time that is not a number', { type: 'rendered', view: 'matrix', ms: 1, arrivedAt: '12:00' }],
   ] as const) {
     it(`rejects ${name}`, () => assert.strictEqual(parseFromWebview(message), undefined));
   }

@@ -25,6 +25,7 @@ const RUN_TIMEOUT_MS = 240_000;
 fs.mkdirSync(resultsDir, { recursive: true });
 const math = loadCommonModule(repoRoot, 'attentionMath', path.join(resultsDir, '.build'));
 const protocol = loadCommonModule(repoRoot, 'webviewProtocol', path.join(resultsDir, '.build'));
+const packing = loadCommonModule(repoRoot, 'probsPacking', path.join(resultsDir, '.build'));
 
 if (!args.includes('--no-build')) {
   console.log('building dist/webview.js …');
@@ -74,13 +75,19 @@ function prob(l, h, i, j) {
   return probs[((l * capture.heads + h) * T + i) * T + j];
 }
 
-/** Posts a capture, its tensors unpacked into Float32Array as structured clone would deliver them. */
+/**
+ * Posts a capture, its probabilities packed as the host packs them (src/common/probsPacking.ts) and
+ * its tensors as Float32Array, the way structured clone delivers them. Unlike the host, it leaves
+ * q/k/v inline unless the test took them out, so the views that use them need no round trip.
+ */
 async function postCapture(page, value = capture) {
+  const { dims, layout, data } = packing.packProbs({ dims: value.probs.dims, data: dataOf(value.probs) });
+  const probs = { dims, layout, base64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64') };
   await page.evaluate((c) => {
     const tensor = (t) => (t ? { dims: t.dims, data: new Float32Array(Uint8Array.from(atob(t.base64), (ch) => ch.charCodeAt(0)).buffer) } : undefined);
-    const message = { ...c, probs: tensor(c.probs), q: tensor(c.q), k: tensor(c.k), v: tensor(c.v), embedTokens: tensor(c.embedTokens), embedPositions: tensor(c.embedPositions) };
+    const message = { ...c, probs: { ...tensor(c.probs), layout: c.probs.layout }, q: tensor(c.q), k: tensor(c.k), v: tensor(c.v), embedTokens: tensor(c.embedTokens), embedPositions: tensor(c.embedPositions) };
     window.postMessage({ type: 'capture', capture: message }, '*');
-  }, value);
+  }, { ...value, probs });
 }
 
 async function post(page, message) {

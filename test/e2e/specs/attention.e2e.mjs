@@ -66,7 +66,7 @@ async function showAttention(page, frame) {
   // What the host logged just before (the cut notice comes right before the timing line).
   const log = await ui.logLines(page);
   const at = log.lastIndexOf(match[0]);
-  timing.before = at > 0 ? log.slice(Math.max(0, at - 3), at) : [];
+  timing.before = at > 0 ? log.slice(Math.max(0, at - 4), at) : [];
   const labels = await queryLabels(frame);
   if (labels.length !== timing.tokens) {
     throw new Error(`the matrix has ${labels.length} query labels, the log says ${timing.tokens} tokens`);
@@ -157,6 +157,10 @@ export async function run({ page, workspace, resultsDir }) {
     throw new Error(`the ${MAX_TOKENS} tokens are not the end of the file: ${tail.slice(0, 200)}…`);
   }
   details.push(`${large.timing.line} (${cut[0].replace('[attention] ', '')})`);
+  const after = (timing, where) => timing.before.map((line) => new RegExp(`capture in the ${where} (\\d+) ms`).exec(line)?.[1]).filter(Boolean).pop() ?? '?';
+  for (const where of ['host', 'panel']) {
+    details.push(`capture in the ${where} after: ${small.timing.tokens} tokens ${after(small.timing, where)} ms, ${large.timing.tokens} tokens ${after(large.timing, where)} ms`);
+  }
   details.push(`command to painted: ${small.timing.tokens} tokens ${small.timing.commandToPaintedMs} ms, ${large.timing.tokens} tokens ${large.timing.commandToPaintedMs} ms`);
   details.push(`screenshots: ${path.relative(process.cwd(), matrixShot)}, ${path.relative(process.cwd(), stepsShot)}`);
 
