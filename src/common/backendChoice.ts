@@ -4,7 +4,7 @@
  * backend, so such an adapter never wins. Pure: the worker probes, this decides.
  */
 
-import type { Backend } from './protocol';
+import type { Backend, DeviceChoice, Dtype } from './protocol';
 
 /** What a WebGPU adapter says about itself (`GPUAdapter.info` and `isFallbackAdapter`). */
 export interface AdapterProbe {
@@ -64,4 +64,26 @@ export function chooseAutoBackend(probe: AdapterProbe | undefined, nativeLoads: 
   }
   if (nativeLoads) return { backend: 'cpu', reason: `auto: ${gpu}; the native onnxruntime-node addon loaded` };
   return { backend: 'wasm', reason: `auto: ${gpu}; onnxruntime-node did not load` };
+}
+
+/**
+ * The weights `dtype: auto` tries first on a backend: int8 on the CPU (MatMulInteger is fast
+ * there), float32 on WebGPU, whose execution provider has no MatMulInteger kernel — int8 weights
+ * would run every such product on the CPU, with copies between GPU and CPU around each one.
+ */
+export function preferredDtypes(backend: Backend): readonly Dtype[] {
+  return backend === 'webgpu' ? ['fp32', 'q8'] : ['q8', 'fp32'];
+}
+
+/**
+ * `auto`'s last word once the weights are known: WebGPU with int8 weights (a model that ships no
+ * float32 file) would split every matrix product between GPU and CPU, so `auto` stays on cpu.
+ * A user who asks for `webgpu` outright keeps it.
+ */
+export function settleAutoForWeights(decision: BackendDecision, device: DeviceChoice, dtype: Dtype): BackendDecision {
+  if (device !== 'auto' || decision.backend !== 'webgpu' || dtype !== 'q8') return decision;
+  return {
+    backend: 'cpu',
+    reason: `${decision.reason}, but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel (it would run on the CPU between GPU steps); cpu instead`,
+  };
 }

@@ -10,8 +10,8 @@ import { LensError } from '../common/errors';
 import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
 import { fitContextToBudget } from '../common/contextWindow';
 import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
-import type { BackendDecision } from '../common/backendChoice';
-import type { Backend, CompletionStopRules, DeviceChoice, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
+import { preferredDtypes, settleAutoForWeights, type BackendDecision } from '../common/backendChoice';
+import type { Backend, CompletionStopRules, DeviceChoice, Dtype, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
 import { buildSummaryPrompt, detectSummaryFormat, summaryChatMessages, type SummaryFormat } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
@@ -111,29 +111,30 @@ export class Engine {
       else if (info.status === 'done') options.onProgress(info.file, 1);
     };
 
-    const { modelId, dtype, config, weightsBytes, location } = await this.locate(options, transformers);
-    // The tokenizer needs no backend: it loads while `auto`'s WebGPU probe finishes.
-    const tokenizerLoad = transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress });
-    tokenizerLoad.catch(() => undefined); // awaited below, after the backend is known
     let backend: BackendDecision = await runtime.decision;
+    let located = await this.locate(options, transformers, backend.backend);
+    backend = settleAutoForWeights(backend, options.device, located.dtype);
+    const { modelId, config, location } = located;
     let model: PreTrainedModel;
     let tokenizer: PreTrainedTokenizer;
     let attentionUnavailableReason: string | undefined;
-    const loadOn = (on: Backend) => loadWithAttentionTaps(() =>
+    const loadOn = (on: Backend, dtype: Dtype) => loadWithAttentionTaps(() => Promise.all([
+      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
       transformers.AutoModelForCausalLM.from_pretrained(modelId, {
         dtype,
         device: transformersDevice(on),
         progress_callback: progress,
       }),
-    );
+    ]));
     try {
       try {
-        [tokenizer, { loaded: model, attentionUnavailableReason }] = await Promise.all([tokenizerLoad, loadOn(backend.backend)]);
+        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend, located.dtype));
       } catch (error) {
-        // No WebGPU adapter (or its session failed): the same native runtime runs cpu.
+        // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
         if (backend.backend !== 'webgpu') throw error;
         backend = webGpuFallback(backend, error);
-        [tokenizer, { loaded: model, attentionUnavailableReason }] = await Promise.all([tokenizerLoad, loadOn(backend.backend)]);
+        located = await this.locate(options, transformers, backend.backend);
+        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend, located.dtype));
       }
     } catch (error) {
       throw this.describeLoadError(error, options.source, location);
@@ -146,9 +147,9 @@ export class Engine {
       location,
       backend: backend.backend,
       backendReason: backend.reason,
-      dtype,
+      dtype: located.dtype,
       modelType: shape.modelType,
-      parameters: shape.parameters ?? parametersFromFileSize(weightsBytes, dtype),
+      parameters: shape.parameters ?? parametersFromFileSize(located.weightsBytes, located.dtype),
       contextLength: shape.contextLength,
       vocabSize: shape.vocabSize,
       layers: shape.layers,
@@ -166,14 +167,16 @@ export class Engine {
     return info;
   }
 
+  /** Where the model is and which weights file `backend` runs (see preferredDtypes). */
   private async locate(
     options: LoadOptions,
     transformers: TransformersModule,
+    backend: Backend,
   ): Promise<{ modelId: string; dtype: 'fp32' | 'q8'; config: Record<string, unknown>; weightsBytes: number; location: string }> {
     const { env } = transformers;
     const source = options.source;
     if (source.kind === 'folder') {
-      const checked = checkModelFolder(source.path, options.dtype);
+      const checked = checkModelFolder(source.path, options.dtype, backend);
       env.allowRemoteModels = false;
       env.allowLocalModels = true;
       env.localModelPath = path.dirname(source.path) + path.sep;
@@ -203,7 +206,7 @@ export class Engine {
         `Could not fetch ${source.modelId} from ${source.hubUrl}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    const dtype = options.dtype === 'fp32' ? 'fp32' : 'q8';
+    const dtype = options.dtype === 'auto' ? preferredDtypes(backend)[0] : options.dtype;
     return { modelId: source.modelId, dtype, config, weightsBytes: 0, location: `${source.hubUrl}/${source.modelId}` };
   }
 

@@ -3,7 +3,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LensError } from '../common/errors';
-import type { Dtype, DtypeChoice } from '../common/protocol';
+import { preferredDtypes } from '../common/backendChoice';
+import type { Backend, Dtype, DtypeChoice } from '../common/protocol';
 
 export const WEIGHT_FILES: Readonly<Record<Dtype, string>> = {
   fp32: 'onnx/model.onnx',
@@ -33,8 +34,8 @@ function readJson(file: string): Record<string, unknown> {
   throw new LensError('MODEL_INVALID', `${file} is not a valid JSON object; the model files look damaged.`);
 }
 
-/** Validates the Hugging Face layout in `folder` and picks the weights file for `dtype`. */
-export function checkModelFolder(folder: string, dtype: DtypeChoice): CheckedFolder {
+/** Validates the Hugging Face layout in `folder` and picks the weights file for `dtype` (for `auto`, the one `backend` runs best). */
+export function checkModelFolder(folder: string, dtype: DtypeChoice, backend: Backend = 'cpu'): CheckedFolder {
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
     throw new LensError('MODEL_NOT_FOUND', `The model folder ${folder} does not exist.`);
   }
@@ -43,7 +44,7 @@ export function checkModelFolder(folder: string, dtype: DtypeChoice): CheckedFol
     throw new LensError('MODEL_INVALID', `${path.join(folder, 'config.json')} has no "model_type", so the architecture is unknown.`);
   }
   readJson(path.join(folder, 'tokenizer.json'));
-  const candidates: Dtype[] = dtype === 'auto' ? ['q8', 'fp32'] : [dtype];
+  const candidates: readonly Dtype[] = dtype === 'auto' ? preferredDtypes(backend) : [dtype];
   for (const candidate of candidates) {
     const weightsPath = path.join(folder, WEIGHT_FILES[candidate]);
     if (fs.existsSync(weightsPath)) {

@@ -208,6 +208,15 @@ if (require.main === module) {
       assertParity(cpu, gpu, 'lens-coder q8', { logits: 0.5, taps: 1e-4 });
     });
 
+    it('dtype auto loads the float32 weights on webgpu (no MatMulInteger kernel there) and int8 on cpu', async () => {
+      const job: ChildJob = { kind: 'worker', model: tinyModel, dtype: 'auto', devices: ['cpu', 'webgpu'], prompt: PROMPT, newTokens: 8, attentionText: '' };
+      const [cpu, gpu] = await inChild(job, lavapipeEnv());
+      assert.strictEqual(cpu.info.backend, 'cpu');
+      assert.strictEqual(cpu.info.dtype, 'q8');
+      assert.strictEqual(gpu.info.backend, 'webgpu', gpu.info.backendReason);
+      assert.strictEqual(gpu.info.dtype, 'fp32');
+    });
+
     it('runs webgpu in the real worker, and auto there refuses the software adapter for cpu', async function () {
       const job: ChildJob = { kind: 'worker', model: tinyModel, dtype: 'fp32', devices: ['webgpu', 'auto'], prompt: PROMPT, newTokens: 12, attentionText: '' };
       const [gpu, auto] = await inChild(job, lavapipeEnv());

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { chooseAutoBackend, describeAdapter, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
+import { chooseAutoBackend, describeAdapter, preferredDtypes, settleAutoForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
 
 /** What Dawn reported for Mesa 25's lavapipe on this machine. */
 const LAVAPIPE: AdapterProbe = {
@@ -84,5 +84,34 @@ describe('describeAdapter', () => {
     assert.strictEqual(describeAdapter(LAVAPIPE), 'mesa software llvmpipe-llvm-15-0-6-256-bits-');
     assert.strictEqual(describeAdapter(NVIDIA), 'nvidia hopper NVIDIA H100 80GB HBM3');
     assert.strictEqual(describeAdapter({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: false }), 'unnamed adapter');
+  });
+});
+
+describe('preferredDtypes', () => {
+  it('tries int8 first on the CPU backends and float32 first on WebGPU', () => {
+    assert.deepStrictEqual(preferredDtypes('cpu'), ['q8', 'fp32']);
+    assert.deepStrictEqual(preferredDtypes('wasm'), ['q8', 'fp32']);
+    assert.deepStrictEqual(preferredDtypes('webgpu'), ['fp32', 'q8']);
+  });
+});
+
+describe('settleAutoForWeights', () => {
+  const onGpu = chooseAutoBackend(NVIDIA, true);
+
+  it('keeps auto on cpu when a hardware GPU would get only int8 weights, and says why', () => {
+    const settled = settleAutoForWeights(onGpu, 'auto', 'q8');
+    assert.strictEqual(settled.backend, 'cpu');
+    assert.match(settled.reason, /^auto: hardware WebGPU adapter \(nvidia .*\), but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel .*; cpu instead$/);
+  });
+
+  it('keeps WebGPU with float32 weights, and whatever the user asked for outright', () => {
+    assert.strictEqual(settleAutoForWeights(onGpu, 'auto', 'fp32'), onGpu);
+    const forced = { backend: 'webgpu' as const, reason: 'the device setting asks for webgpu' };
+    assert.strictEqual(settleAutoForWeights(forced, 'webgpu', 'q8'), forced);
+  });
+
+  it('leaves a cpu decision alone', () => {
+    const cpu = chooseAutoBackend(LAVAPIPE, true);
+    assert.strictEqual(settleAutoForWeights(cpu, 'auto', 'q8'), cpu);
   });
 });
