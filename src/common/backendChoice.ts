@@ -76,14 +76,17 @@ export function preferredDtypes(backend: Backend): readonly Dtype[] {
 }
 
 /**
- * `auto`'s last word once the weights are known: WebGPU with int8 weights (a model that ships no
- * float32 file) would split every matrix product between GPU and CPU, so `auto` stays on cpu.
- * A user who asks for `webgpu` outright keeps it.
+ * The last word once the weights are known: WebGPU with int8 weights (a model that ships no
+ * float32 file, or `dtype: q8`) splits every matrix product between GPU and CPU, so `auto` stays on
+ * cpu. A user who asks for `webgpu` outright keeps it, and the reason says what it costs.
  */
-export function settleAutoForWeights(decision: BackendDecision, device: DeviceChoice, dtype: Dtype): BackendDecision {
-  if (device !== 'auto' || decision.backend !== 'webgpu' || dtype !== 'q8') return decision;
-  return {
-    backend: 'cpu',
-    reason: `${decision.reason}, but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel (it would run on the CPU between GPU steps); cpu instead`,
-  };
+export function settleBackendForWeights(decision: BackendDecision, device: DeviceChoice, dtype: Dtype): BackendDecision {
+  if (decision.backend !== 'webgpu' || dtype !== 'q8') return decision;
+  if (device === 'auto') {
+    return {
+      backend: 'cpu',
+      reason: `${decision.reason}, but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel (it would run on the CPU between GPU steps); cpu instead`,
+    };
+  }
+  return { backend: 'webgpu', reason: `${decision.reason} (int8 weights: their MatMulInteger has no WebGPU kernel and runs on the CPU between GPU steps)` };
 }

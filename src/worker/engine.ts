@@ -10,7 +10,7 @@ import { LensError } from '../common/errors';
 import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
 import { fitContextToBudget } from '../common/contextWindow';
 import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
-import { preferredDtypes, settleAutoForWeights, type BackendDecision } from '../common/backendChoice';
+import { preferredDtypes, settleBackendForWeights, type BackendDecision } from '../common/backendChoice';
 import type { Backend, CompletionStopRules, DeviceChoice, Dtype, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
 import { buildSummaryPrompt, detectSummaryFormat, summaryChatMessages, type SummaryFormat } from '../common/summaryPrompt';
@@ -111,9 +111,9 @@ export class Engine {
       else if (info.status === 'done') options.onProgress(info.file, 1);
     };
 
-    let backend: BackendDecision = await runtime.decision;
-    let located = await this.locate(options, transformers, backend.backend);
-    backend = settleAutoForWeights(backend, options.device, located.dtype);
+    const decided = await runtime.decision;
+    let located = await this.locate(options, transformers, decided.backend);
+    let backend: BackendDecision = settleBackendForWeights(decided, options.device, located.dtype);
     const { modelId, config, location } = located;
     let model: PreTrainedModel;
     let tokenizer: PreTrainedTokenizer;
@@ -132,7 +132,7 @@ export class Engine {
       } catch (error) {
         // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
         if (backend.backend !== 'webgpu') throw error;
-        backend = webGpuFallback(backend, error);
+        backend = webGpuFallback(decided, error);
         located = await this.locate(options, transformers, backend.backend);
         ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend, located.dtype));
       }

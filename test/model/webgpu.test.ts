@@ -206,6 +206,7 @@ if (require.main === module) {
       // moved the last logits by up to 0.16 here, while the taps stayed within ~4e-6.
       const [cpu, gpu] = await inChild(parityJob(bundledModel, 'q8', 16), lavapipeEnv());
       assertParity(cpu, gpu, 'lens-coder q8', { logits: 0.5, taps: 1e-4 });
+      assert.match(gpu.info.backendReason, /\(int8 weights: their MatMulInteger has no WebGPU kernel and runs on the CPU between GPU steps\)$/);
     });
 
     it('dtype auto loads the float32 weights on webgpu (no MatMulInteger kernel there) and int8 on cpu', async () => {

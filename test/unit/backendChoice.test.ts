@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { chooseAutoBackend, describeAdapter, preferredDtypes, settleAutoForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
+import { chooseAutoBackend, describeAdapter, preferredDtypes, settleBackendForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
 
 /** What Dawn reported for Mesa 25's lavapipe on this machine. */
 const LAVAPIPE: AdapterProbe = {
@@ -95,23 +95,27 @@ describe('preferredDtypes', () => {
   });
 });
 
-describe('settleAutoForWeights', () => {
+describe('settleBackendForWeights', () => {
   const onGpu = chooseAutoBackend(NVIDIA, true);
 
   it('keeps auto on cpu when a hardware GPU would get only int8 weights, and says why', () => {
-    const settled = settleAutoForWeights(onGpu, 'auto', 'q8');
+    const settled = settleBackendForWeights(onGpu, 'auto', 'q8');
     assert.strictEqual(settled.backend, 'cpu');
     assert.match(settled.reason, /^auto: hardware WebGPU adapter \(nvidia .*\), but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel .*; cpu instead$/);
   });
 
-  it('keeps WebGPU with float32 weights, and whatever the user asked for outright', () => {
-    assert.strictEqual(settleAutoForWeights(onGpu, 'auto', 'fp32'), onGpu);
+  it('keeps WebGPU with float32 weights, and with int8 when the user asked for it outright, saying what it costs', () => {
+    assert.strictEqual(settleBackendForWeights(onGpu, 'auto', 'fp32'), onGpu);
     const forced = { backend: 'webgpu' as const, reason: 'the device setting asks for webgpu' };
-    assert.strictEqual(settleAutoForWeights(forced, 'webgpu', 'q8'), forced);
+    assert.strictEqual(settleBackendForWeights(forced, 'webgpu', 'fp32'), forced);
+    assert.deepStrictEqual(settleBackendForWeights(forced, 'webgpu', 'q8'), {
+      backend: 'webgpu',
+      reason: 'the device setting asks for webgpu (int8 weights: their MatMulInteger has no WebGPU kernel and runs on the CPU between GPU steps)',
+    });
   });
 
   it('leaves a cpu decision alone', () => {
     const cpu = chooseAutoBackend(LAVAPIPE, true);
-    assert.strictEqual(settleAutoForWeights(cpu, 'auto', 'q8'), cpu);
+    assert.strictEqual(settleBackendForWeights(cpu, 'auto', 'q8'), cpu);
   });
 });
