@@ -19,6 +19,8 @@ export interface AdapterProbe {
 export interface BackendDecision {
   readonly backend: Backend;
   readonly reason: string;
+  /** The backend asked for could not run; this one took over. */
+  readonly fallback?: boolean;
 }
 
 /** Architectures that adapters on a CPU report. */

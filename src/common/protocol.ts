@@ -120,6 +120,8 @@ export interface ModelInfo {
   readonly backend: Backend;
   /** Why this backend runs (e.g. "auto: native onnxruntime-node loaded"). */
   readonly backendReason: string;
+  /** Set when the backend asked for could not run and this one took over (backendReason says why). */
+  readonly backendFallback?: boolean;
   readonly dtype: Dtype;
   readonly modelType: string;
   readonly parameters: number;

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ModelState } from '../inference/modelState';
 import { Disposable } from './disposable';
+import { statusBarText, statusBarTooltip } from './statusBarText';
 
 const ICONS: Readonly<Record<ModelState['state'], string>> = {
   idle: '$(circle-outline)',
@@ -11,23 +12,6 @@ const ICONS: Readonly<Record<ModelState['state'], string>> = {
   busy: '$(sync~spin)',
   error: '$(error)',
 };
-
-/** Words for a state, as the status bar shows them. */
-export function stateLabel(state: ModelState): string {
-  switch (state.state) {
-    case 'loading':
-      return state.progress !== undefined && state.progress > 0 ? `loading ${Math.round(state.progress * 100)}%` : 'loading…';
-    case 'idle':
-    case 'ready':
-    case 'busy':
-    case 'error':
-      return state.state;
-    default: {
-      const unreachable: never = state.state;
-      return unreachable;
-    }
-  }
-}
 
 /** Shows the model service's state in the status bar. */
 export class StatusBar extends Disposable {
@@ -43,13 +27,10 @@ export class StatusBar extends Disposable {
   }
 
   private show(state: ModelState): void {
-    const model = state.modelName ?? 'Attention Lens';
-    const backend = state.backend ? ` · ${state.backend}` : '';
-    const label = stateLabel(state);
-    this.item.text = `${ICONS[state.state]} ${model}${backend} · ${label}`;
-    const summary = `Attention Lens: ${model}${state.backend ? ` on ${state.backend}` : ''} — ${label}`;
-    this.item.tooltip = state.error ? `${summary}\n${state.error}` : summary;
-    this.item.accessibilityInformation = { label: summary, role: 'button' };
+    this.item.text = `${ICONS[state.state]} ${statusBarText(state)}`;
+    const tooltip = statusBarTooltip(state);
+    this.item.tooltip = tooltip;
+    this.item.accessibilityInformation = { label: tooltip.split('\n')[0], role: 'button' };
     this.item.backgroundColor = state.state === 'error' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
   }
 }

@@ -147,6 +147,7 @@ export class Engine {
       location,
       backend: backend.backend,
       backendReason: backend.reason,
+      ...(backend.fallback ? { backendFallback: true } : {}),
       dtype: located.dtype,
       modelType: shape.modelType,
       parameters: shape.parameters ?? parametersFromFileSize(located.weightsBytes, located.dtype),

@@ -80,7 +80,7 @@ async function resolveBackend(device: DeviceChoice): Promise<BackendDecision> {
     case 'webgpu': {
       const native = nativeRuntimeLoads();
       if (native.ok) return { backend: 'webgpu', reason: 'the device setting asks for webgpu' };
-      return { backend: 'wasm', reason: `webgpu requested; onnxruntime-node, which runs WebGPU in Node, did not load (${native.why}); fell back to wasm` };
+      return { backend: 'wasm', reason: `webgpu requested; onnxruntime-node, which runs WebGPU in Node, did not load (${native.why}); fell back to wasm`, fallback: true };
     }
     case 'auto': {
       autoDecision ??= (async () => {
@@ -112,7 +112,7 @@ export function webGpuFallback(decision: BackendDecision, error: unknown): Backe
   const message = (/Failed to get a WebGPU adapter.*/.exec(full)?.[0] ?? full.split('\n')[0]).trim().slice(0, 300);
   const what = /adapter/i.test(message) ? 'no WebGPU adapter' : 'the WebGPU session failed';
   const requested = decision.reason === 'the device setting asks for webgpu' ? 'webgpu requested' : decision.reason;
-  return { backend: 'cpu', reason: `${requested}; ${what} (${message}); fell back to cpu` };
+  return { backend: 'cpu', reason: `${requested}; ${what} (${message}); fell back to cpu`, fallback: true };
 }
 
 /** The `device` option transformers.js takes for a backend (with an injected runtime it knows none: ORT picks wasm). */

@@ -180,6 +180,8 @@ if (require.main === module) {
       const [cpu, gpu] = await inChild(job, { VK_ICD_FILENAMES: path.join(repo, '.cache/no-such-icd.json') });
       assert.strictEqual(gpu.info.backend, 'cpu');
       assert.match(gpu.info.backendReason, /^webgpu requested; no WebGPU adapter \(Failed to get a WebGPU adapter: .+\); fell back to cpu$/);
+      assert.strictEqual(gpu.info.backendFallback, true);
+      assert.strictEqual(cpu.info.backendFallback, undefined);
       assert.deepStrictEqual(gpu.ids, cpu.ids);
     });
 
