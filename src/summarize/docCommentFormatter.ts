@@ -121,6 +121,19 @@ export function planDocCommentEdit(lines: readonly string[], block: CodeBlock, l
   const existing = findExistingDocComment(lines, block, languageId);
   const render = (indent: string) => formatDocComment(summary, signature, languageId, indentColumns(indent, TAB_COLUMNS))
     .map((line) => (line === '' ? '' : indent + line) + eol).join('');
+  const header = family === 'python' ? pythonHeader(lines, block) : undefined;
+  if (header?.bodyOnColonLine) {
+    // `def f(x): return x` becomes a def line, the docstring, and the body on its own line; a
+    // docstring already there (`def f(): """Old."""`) is replaced and the rest of the body kept.
+    const line = stripCr(lines[header.colonLine]);
+    const head = line.slice(0, header.colonCol + 1).trimEnd();
+    let body = line.slice(header.colonCol + 1).trim();
+    const docstringEnd = leadingStringEnd(body);
+    if (docstringEnd > 0) body = body.slice(docstringEnd).replace(/^\s*;/, '').trim();
+    const bodyIndent = pythonBodyIndent(lines, block, header);
+    const text = head + eol + render(bodyIndent) + (body ? bodyIndent + body + eol : '');
+    return { edit: { startLine: header.colonLine, endLine: header.colonLine, kind: 'replace', text }, replacesExisting: docstringEnd > 0, signature };
+  }
   if (existing) {
     const indent = family === 'python' ? leadingWhitespace(lines[existing.startLine]) : leadingWhitespace(lines[block.declarationLine]);
     return { edit: { startLine: existing.startLine, endLine: existing.endLine, kind: 'replace', text: render(indent) }, replacesExisting: true, signature };
@@ -130,17 +143,9 @@ export function planDocCommentEdit(lines: readonly string[], block: CodeBlock, l
     const text = render(leadingWhitespace(lines[block.declarationLine]));
     return { edit: { startLine: anchor, endLine: anchor - 1, kind: 'insert', text }, replacesExisting: false, signature };
   }
-  const header = pythonHeader(lines, block);
-  const bodyIndent = pythonBodyIndent(lines, block, header);
-  if (header.bodyOnColonLine) {
-    // `def f(x): return x` becomes a def line, the docstring, and the body on its own line.
-    const line = stripCr(lines[header.colonLine]);
-    const head = line.slice(0, header.colonCol + 1).trimEnd();
-    const body = line.slice(header.colonCol + 1).trim();
-    const text = head + eol + render(bodyIndent) + bodyIndent + body + eol;
-    return { edit: { startLine: header.colonLine, endLine: header.colonLine, kind: 'replace', text }, replacesExisting: false, signature };
-  }
-  const at = header.colonLine + 1;
+  const pythonBody = header ?? pythonHeader(lines, block);
+  const bodyIndent = pythonBodyIndent(lines, block, pythonBody);
+  const at = pythonBody.colonLine + 1;
   return { edit: { startLine: at, endLine: at - 1, kind: 'insert', text: render(bodyIndent) }, replacesExisting: false, signature };
 }
 
@@ -250,9 +255,33 @@ function pythonHeader(lines: readonly string[], block: CodeBlock): PythonHeader 
   return { colonLine: colon.line, colonCol: colon.col, bodyOnColonLine, firstBodyLine: inBody ? first.line : undefined };
 }
 
+/**
+ * Where a string literal at the start of `text` ends (the index after its closing quotes), or 0
+ * when `text` does not start with one that closes on this line: `"x"; return 1` → 3.
+ */
+function leadingStringEnd(text: string): number {
+  const opening = /^[rRuU]?("""|'''|"|')/.exec(text);
+  if (!opening) return 0;
+  const quote = opening[1];
+  for (let i = opening[0].length; i < text.length; i++) {
+    // A backslash keeps the next character inside the string, in raw strings too (r"\"" is `\"`).
+    if (text[i] === '\\') {
+      i++;
+      continue;
+    }
+    if (text.startsWith(quote, i)) return i + quote.length;
+  }
+  return 0;
+}
+
 function pythonDocstring(lines: readonly string[], block: CodeBlock): LineRange | undefined {
   const header = pythonHeader(lines, block);
-  if (header.bodyOnColonLine || header.firstBodyLine === undefined) return undefined;
+  // `def f(): """Doc."""`: the docstring shares the def's line.
+  if (header.bodyOnColonLine) {
+    const afterColon = stripCr(lines[header.colonLine]).slice(header.colonCol + 1).trim();
+    return leadingStringEnd(afterColon) > 0 ? { startLine: header.colonLine, endLine: header.colonLine } : undefined;
+  }
+  if (header.firstBodyLine === undefined) return undefined;
   const row = header.firstBodyLine;
   const text = stripCr(lines[row]).trim();
   const opening = /^[rRuU]?("""|'''|"|')/.exec(text);

@@ -202,6 +202,16 @@ describe('planDocCommentEdit', () => {
     assert.strictEqual(apply('if True:\n  pass\ndef f(x): return x', 2, 'python', 'returns x'), 'if True:\n  pass\ndef f(x):\n  """Returns x."""\n  return x');
   });
 
+  it('Python: a docstring on the def line is found, and replaced with the rest of the body kept', () => {
+    const oneLine = plan('def f(): """Old."""', 0, 'python', 'gives nothing');
+    assert.deepStrictEqual(oneLine.edit, { startLine: 0, endLine: 0, kind: 'replace', text: 'def f():\n    """Gives nothing."""\n' });
+    assert.strictEqual(oneLine.replacesExisting, true);
+    assert.deepStrictEqual(findExistingDocComment(['def f(): """Old."""'], blockAt(['def f(): """Old."""'], 0, 'python'), 'python'), { startLine: 0, endLine: 0 });
+    assert.strictEqual(apply("def g(x): 'It says \\'x\\'.'; return x", 0, 'python', 'returns x'), 'def g(x):\n    """Returns x."""\n    return x');
+    // A string later in a one-line body is no docstring.
+    assert.strictEqual(plan('def h(): return "x"', 0, 'python', 'gives x').replacesExisting, false);
+  });
+
   it('Python: tabs, and replacing an existing docstring', () => {
     assert.strictEqual(apply('class A:\n\tdef m(self):\n\t\treturn 1', 2, 'python', 'gives one'), 'class A:\n\tdef m(self):\n\t\t"""Gives one."""\n\t\treturn 1');
     const result = plan('def f():\n    """Old\n    doc."""\n    return 1', 3, 'python', 'gives one');
