@@ -21,6 +21,8 @@ export interface BackendDecision {
   readonly reason: string;
   /** The backend asked for could not run; this one took over. */
   readonly fallback?: boolean;
+  /** The hardware WebGPU adapter `auto` chose (describeAdapter), which a calibration is keyed by. */
+  readonly adapter?: string;
 }
 
 /** Architectures that adapters on a CPU report. */
@@ -61,7 +63,7 @@ export function chooseAutoBackend(probe: AdapterProbe | undefined, nativeLoads: 
   } else {
     const software = softwareAdapterReason(probe);
     const name = describeAdapter(probe);
-    if (!software && nativeLoads) return { backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${name})` };
+    if (!software && nativeLoads) return { backend: 'webgpu', reason: `auto: hardware WebGPU adapter (${name})`, adapter: name };
     gpu = software ? `WebGPU adapter ${name} is software (${software})` : `hardware WebGPU adapter ${name} unused (WebGPU runs through onnxruntime-node)`;
   }
   if (nativeLoads) return { backend: 'cpu', reason: `auto: ${gpu}; the native onnxruntime-node addon loaded` };
@@ -91,4 +93,30 @@ export function settleBackendForWeights(decision: BackendDecision, device: Devic
     };
   }
   return { backend: 'webgpu', reason: `${decision.reason} (int8 weights: their MatMulInteger has no WebGPU kernel and runs on the CPU between GPU steps)` };
+}
+
+/** Decode speeds measured side by side when `auto` first meets a hardware GPU with a model. */
+export interface CalibrationResult {
+  readonly webgpuTokensPerSecond: number;
+  readonly cpuTokensPerSecond: number;
+  /** When it was measured (ISO date), for the reason on later loads. */
+  readonly measuredAt: string;
+}
+
+/** Weights past this size skip the calibration, which holds the model twice: a GPU wins there anyway. */
+export const CALIBRATION_MAX_WEIGHTS_BYTES = 512 * 1024 * 1024;
+
+const tokensPerSecond = (value: number): string => `${value.toFixed(value >= 100 ? 0 : 1)} tok/s`;
+
+/**
+ * `auto`'s choice on a hardware GPU from a calibration: WebGPU only when it decoded faster than
+ * the CPU backend (a small model can lose to the CPU even on a real GPU: per-token dispatch and
+ * copies cost more than its few multiplications). `fresh` says it was measured during this load.
+ */
+export function calibratedBackend(decision: BackendDecision, result: CalibrationResult, fresh: boolean): BackendDecision {
+  const { webgpuTokensPerSecond: gpu, cpuTokensPerSecond: cpu } = result;
+  const when = fresh ? 'calibrated now' : `calibrated ${result.measuredAt}`;
+  const figures = `webgpu ${tokensPerSecond(gpu)}, cpu ${tokensPerSecond(cpu)}, ${when}`;
+  if (gpu > cpu) return { ...decision, reason: `${decision.reason}; WebGPU decodes ${(gpu / Math.max(cpu, 1e-9)).toFixed(1)}× as fast as cpu (${figures})` };
+  return { backend: 'cpu', reason: `${decision.reason}, but cpu decodes faster with this model (${figures}); cpu instead` };
 }

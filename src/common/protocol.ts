@@ -222,4 +222,6 @@ export interface WorkerStartData {
   readonly wasmDir: string;
   /** Number of WASM threads to ask for (1 = single-threaded). */
   readonly wasmThreads: number;
+  /** Where `auto` keeps its GPU-versus-CPU calibrations (the extension's global storage); none kept without it. */
+  readonly calibrationFile?: string;
 }

@@ -40,6 +40,7 @@ export class ModelService extends Disposable {
       startData: {
         wasmDir: path.join(context.extensionPath, 'node_modules', 'onnxruntime-web', 'dist'),
         wasmThreads: Math.max(1, Math.min(4, os.availableParallelism?.() ?? os.cpus().length)),
+        calibrationFile: path.join(context.globalStorageUri.fsPath, 'backend-calibration.json'),
       },
       requestTimeoutMs: () => currentSettings().requestTimeoutMs,
       events: {

@@ -10,13 +10,14 @@ import { LensError } from '../common/errors';
 import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
 import { fitContextToBudget } from '../common/contextWindow';
 import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
-import { preferredDtypes, settleBackendForWeights, type BackendDecision } from '../common/backendChoice';
+import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, preferredDtypes, settleBackendForWeights, type BackendDecision, type CalibrationResult } from '../common/backendChoice';
 import type { Backend, CompletionStopRules, DeviceChoice, Dtype, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
 import { buildSummaryPrompt, detectSummaryFormat, summaryChatMessages, type SummaryFormat } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { KvCacheReuse } from './kvCacheReuse';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
+import { CalibrationStore, calibrationKey } from './calibrationStore';
 import { checkModelFolder } from './modelFolder';
 import { prepareRuntime, startRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
@@ -86,14 +87,42 @@ interface LoadedModel {
   readonly kvCache: KvCacheReuse;
 }
 
+/** A model found and checked, with the weights file chosen for a backend. */
+interface LocatedModel {
+  readonly modelId: string;
+  readonly dtype: Dtype;
+  readonly config: Record<string, unknown>;
+  readonly weightsBytes: number;
+  readonly location: string;
+}
+
+/** What the engine needs beyond the runtime: where `auto`'s calibrations are kept. */
+export interface EngineOptions extends RuntimeOptions {
+  readonly calibrationFile?: string;
+}
+
+/** Code of the everyday kind, decoded when `auto` calibrates a GPU against the CPU. */
+const CALIBRATION_PROMPT = 'export function parseArgs(argv: string[]): Record<string, string> {\n  const result: Record<string, string> = {};\n  for (const arg of argv) {\n';
+/** Tokens decoded for a calibration's measurement. */
+const CALIBRATION_TOKENS = 24;
+
 /** Tokens the FIM markers add around the prefix and suffix, plus slack for merges at the joins. */
 const FIM_MARKER_ALLOWANCE = 8;
+
+/** Frees a loaded model's sessions and its kept KV cache. */
+async function releaseModel(loaded: LoadedModel): Promise<void> {
+  await loaded.kvCache.clear();
+  await loaded.model.dispose();
+}
 
 /** Loads models and runs greedy generation with streaming and cancellation between tokens. */
 export class Engine {
   private loaded: LoadedModel | undefined;
+  private readonly calibrations: CalibrationStore;
 
-  constructor(private readonly runtimeOptions: RuntimeOptions) {}
+  constructor(private readonly options: EngineOptions) {
+    this.calibrations = new CalibrationStore(options.calibrationFile);
+  }
 
   /** The loaded model's facts, if one is loaded. */
   get info(): ModelInfo | undefined {
@@ -103,42 +132,114 @@ export class Engine {
   /** Loads a model, replacing the current one. Throws a LensError that a user can act on. */
   async load(options: LoadOptions): Promise<ModelInfo> {
     const started = performance.now();
-    const runtime = startRuntime(options.device, this.runtimeOptions);
+    const runtime = startRuntime(options.device, this.options);
     const transformers = await runtime.transformers;
     await this.dispose();
-    const progress = (info: ProgressInfo): void => {
-      if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
-      else if (info.status === 'done') options.onProgress(info.file, 1);
-    };
-
     const decided = await runtime.decision;
     let located = await this.locate(options, transformers, decided.backend);
-    let backend: BackendDecision = settleBackendForWeights(decided, options.device, located.dtype);
-    const { modelId, config, location } = located;
-    let model: PreTrainedModel;
-    let tokenizer: PreTrainedTokenizer;
-    let attentionUnavailableReason: string | undefined;
-    const loadOn = (on: Backend, dtype: Dtype) => loadWithAttentionTaps(() => Promise.all([
-      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
-      transformers.AutoModelForCausalLM.from_pretrained(modelId, {
-        dtype,
-        device: transformersDevice(on),
-        progress_callback: progress,
-      }),
-    ]));
+    let backend = settleBackendForWeights(decided, options.device, located.dtype);
+    // `auto` on a hardware GPU keeps WebGPU only where it decodes faster: an earlier verdict, or a calibration below.
+    const calibration = options.device === 'auto' ? this.calibrationFor(backend, located) : undefined;
+    if (calibration?.earlier) {
+      backend = calibratedBackend(backend, calibration.earlier, false);
+      if (backend.backend !== 'webgpu') located = await this.locate(options, transformers, backend.backend);
+    }
+    let loaded: LoadedModel;
     try {
       try {
-        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend, located.dtype));
+        loaded = await this.loadOn(transformers, options, located, backend, started);
       } catch (error) {
         // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
         if (backend.backend !== 'webgpu') throw error;
         backend = webGpuFallback(decided, error);
         located = await this.locate(options, transformers, backend.backend);
-        ({ loaded: [tokenizer, model], attentionUnavailableReason } = await loadOn(backend.backend, located.dtype));
+        loaded = await this.loadOn(transformers, options, located, backend, started);
       }
     } catch (error) {
-      throw this.describeLoadError(error, options.source, location);
+      throw this.describeLoadError(error, options.source, located.location);
     }
+    if (calibration && !calibration.earlier && loaded.info.backend === 'webgpu') {
+      loaded = await this.calibrate(loaded, calibration.key, transformers, options, started);
+    }
+    this.loaded = loaded;
+    return loaded.info;
+  }
+
+  /** Whether `auto`'s WebGPU choice is to be calibrated, and an earlier calibration for it. */
+  private calibrationFor(decision: BackendDecision, located: LocatedModel): { key: string; earlier?: CalibrationResult } | undefined {
+    if (decision.backend !== 'webgpu' || !decision.adapter || located.weightsBytes > CALIBRATION_MAX_WEIGHTS_BYTES) return undefined;
+    const key = calibrationKey(decision.adapter, located.location, located.weightsBytes);
+    const earlier = this.calibrations.get(key);
+    return earlier ? { key, earlier } : { key };
+  }
+
+  /**
+   * Measures decoding on the WebGPU model just loaded and on the same model loaded for cpu, keeps
+   * the faster, releases the other and remembers the verdict. A cpu load that fails keeps WebGPU.
+   */
+  private async calibrate(gpu: LoadedModel, key: string, transformers: TransformersModule, options: LoadOptions, started: number): Promise<LoadedModel> {
+    const cpuModel = async (backend: BackendDecision): Promise<LoadedModel> => this.loadOn(transformers, options, await this.locate(options, transformers, 'cpu'), backend, started);
+    let webgpuTokensPerSecond: number;
+    try {
+      webgpuTokensPerSecond = await this.decodeSpeed(gpu);
+    } catch (error) {
+      // A GPU that loads but cannot run the model: cpu takes over, as when no adapter is found.
+      await releaseModel(gpu);
+      return cpuModel(webGpuFallback({ backend: 'webgpu', reason: gpu.info.backendReason }, error));
+    }
+    let cpu: LoadedModel;
+    let cpuTokensPerSecond: number;
+    try {
+      cpu = await cpuModel({ backend: 'cpu', reason: '' });
+      cpuTokensPerSecond = await this.decodeSpeed(cpu).catch(async (error: unknown) => {
+        await releaseModel(cpu);
+        throw error;
+      });
+    } catch {
+      return gpu; // nothing to compare with: WebGPU stays, uncalibrated, and is measured at the next start
+    }
+    const result: CalibrationResult = { webgpuTokensPerSecond, cpuTokensPerSecond, measuredAt: new Date().toISOString().slice(0, 10) };
+    this.calibrations.set(key, result);
+    const verdict = calibratedBackend({ backend: 'webgpu', reason: gpu.info.backendReason }, result, true);
+    const [keep, release] = verdict.backend === 'webgpu' ? [gpu, cpu] : [cpu, gpu];
+    await releaseModel(release);
+    return { ...keep, info: { ...keep.info, backendReason: verdict.reason, loadMs: Math.round(performance.now() - started) } };
+  }
+
+  /** Greedy decoding speed on a fixed prompt, after a warm-up that compiles what needs compiling. */
+  private async decodeSpeed(loaded: LoadedModel): Promise<number> {
+    const inputIds = loaded.tokenizer.encode(CALIBRATION_PROMPT, { add_special_tokens: false });
+    const run = (maxNewTokens: number) => this.run(loaded, {
+      inputIds,
+      maxNewTokens,
+      // Every step is a decode step: no end-of-text cuts the measurement short.
+      blockedTokenIds: [...loaded.eosTokenIds],
+      contextCut: false,
+      onStart: () => undefined,
+      onToken: () => undefined,
+      shouldStop: () => false,
+    });
+    await run(4);
+    const result = await run(CALIBRATION_TOKENS);
+    await loaded.kvCache.clear();
+    return result.timings.tokensPerSecond;
+  }
+
+  /** Loads the tokenizer and the model on one backend, with the attention taps, and reads its facts. */
+  private async loadOn(transformers: TransformersModule, options: LoadOptions, located: LocatedModel, backend: BackendDecision, started: number): Promise<LoadedModel> {
+    const progress = (info: ProgressInfo): void => {
+      if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
+      else if (info.status === 'done') options.onProgress(info.file, 1);
+    };
+    const { modelId, config, location, dtype } = located;
+    const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
+      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
+      transformers.AutoModelForCausalLM.from_pretrained(modelId, {
+        dtype,
+        device: transformersDevice(backend.backend),
+        progress_callback: progress,
+      }),
+    ]));
     const shape = readModelShape(config);
     const vocab = tokenizer.get_vocab();
     const promptFormat = detectPromptFormat(config, (token) => vocab.get(token));
@@ -148,9 +249,9 @@ export class Engine {
       backend: backend.backend,
       backendReason: backend.reason,
       ...(backend.fallback ? { backendFallback: true } : {}),
-      dtype: located.dtype,
+      dtype,
       modelType: shape.modelType,
-      parameters: shape.parameters ?? parametersFromFileSize(located.weightsBytes, located.dtype),
+      parameters: shape.parameters ?? parametersFromFileSize(located.weightsBytes, dtype),
       contextLength: shape.contextLength,
       vocabSize: shape.vocabSize,
       layers: shape.layers,
@@ -164,16 +265,11 @@ export class Engine {
     const outputs = SessionOutputFilter.install(model);
     const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
     const completionStopTokenIds = new Set(promptFormat.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
-    this.loaded = { model, tokenizer, info, outputs, eosTokenIds, promptFormat, completionStopTokenIds, summaryFormat, kvCache: new KvCacheReuse(transformers) };
-    return info;
+    return { model, tokenizer, info, outputs, eosTokenIds, promptFormat, completionStopTokenIds, summaryFormat, kvCache: new KvCacheReuse(transformers, backend.backend === 'webgpu') };
   }
 
   /** Where the model is and which weights file `backend` runs (see preferredDtypes). */
-  private async locate(
-    options: LoadOptions,
-    transformers: TransformersModule,
-    backend: Backend,
-  ): Promise<{ modelId: string; dtype: 'fp32' | 'q8'; config: Record<string, unknown>; weightsBytes: number; location: string }> {
+  private async locate(options: LoadOptions, transformers: TransformersModule, backend: Backend): Promise<LocatedModel> {
     const { env } = transformers;
     const source = options.source;
     if (source.kind === 'folder') {
@@ -301,7 +397,7 @@ export class Engine {
         `The prompt has ${promptTokens} tokens; with ${options.maxNewTokens} new tokens it exceeds the model's context of ${limit}.`,
       );
     }
-    const { transformers } = await prepareRuntime(loaded.info.backend, this.runtimeOptions);
+    const { transformers } = await prepareRuntime(loaded.info.backend, this.options);
     const { tokenizer } = loaded;
     const reuse = loaded.kvCache.take(options.inputIds);
     options.onStart({ promptTokens, reusedTokens: reuse.reusedTokens, contextCut: options.contextCut });
@@ -399,7 +495,7 @@ export class Engine {
   /** One forward pass over `text` with the attention taps (see attentionCapture.ts). */
   async attention(text: string, maxTokens: number, origin: AttentionCapture['origin']): Promise<{ capture: AttentionCapture; forwardMs: number }> {
     const loaded = this.require();
-    const { transformers } = await prepareRuntime(loaded.info.backend, this.runtimeOptions);
+    const { transformers } = await prepareRuntime(loaded.info.backend, this.options);
     const positionKind: PositionKind = loaded.info.modelType === 'gpt2' ? 'learned' : /llama|qwen|mistral|phi|gemma/.test(loaded.info.modelType) ? 'rotary' : 'unknown';
     return captureAttention(transformers, loaded.model, loaded.tokenizer, loaded.outputs, {
       text,
@@ -415,9 +511,6 @@ export class Engine {
   async dispose(): Promise<void> {
     const loaded = this.loaded;
     this.loaded = undefined;
-    if (loaded) {
-      await loaded.kvCache.clear();
-      await loaded.model.dispose();
-    }
+    if (loaded) await releaseModel(loaded);
   }
 }

@@ -1,6 +1,10 @@
 /**
  * Keeps the KV cache of the last generation so that the next prompt that starts with the same
  * tokens (the user typed a few more characters) only runs its new tail through the model.
+ *
+ * Only for caches in CPU memory: on WebGPU transformers.js keeps past keys and values in GPU
+ * buffers, which cannot be sliced without a download (their `data` throws "The data is not on
+ * CPU"); there the prefill it would save is cheap, so nothing is kept.
  */
 
 import type { DynamicCache, Tensor } from '@huggingface/transformers';
@@ -27,7 +31,8 @@ export class KvCacheReuse {
   private tokenIds: readonly number[] = [];
   private cache: DynamicCache | undefined;
 
-  constructor(private readonly transformers: TransformersModule) {}
+  /** `cacheOnGpu`: the model's caches live in GPU buffers (WebGPU), so none is kept. */
+  constructor(private readonly transformers: TransformersModule, private readonly cacheOnGpu = false) {}
 
   /**
    * A cache for the first tokens `prompt` shares with the kept sequence (at least one prompt token
@@ -48,6 +53,10 @@ export class KvCacheReuse {
 
   /** Keeps `cache`, which holds the keys and values of `tokenIds`. */
   keep(tokenIds: readonly number[], cache: DynamicCache | undefined): void {
+    if (this.cacheOnGpu) {
+      void cache?.dispose();
+      return;
+    }
     const old = this.cache;
     this.cache = cache;
     this.tokenIds = cache ? tokenIds : [];

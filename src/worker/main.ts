@@ -164,7 +164,7 @@ function main(): void {
   const port = parentPort;
   if (!port) throw new Error('The inference worker must run in a worker thread.');
   const startData = workerData as WorkerStartData;
-  const engine = new Engine({ wasmDir: startData.wasmDir, wasmThreads: startData.wasmThreads });
+  const engine = new Engine({ wasmDir: startData.wasmDir, wasmThreads: startData.wasmThreads, calibrationFile: startData.calibrationFile });
   const scheduler = new RequestScheduler();
   const receive = (message: unknown): void => {
     try {

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'url';
 import { LensError } from '../common/errors';
 import { chooseAutoBackend, type BackendDecision } from '../common/backendChoice';
 import type { Backend, DeviceChoice } from '../common/protocol';
+import type { AdapterProbeResult } from '../common/adapterProbeReport';
 import { probeWebGpuAdapter } from './webgpuAdapter';
 
 export type TransformersModule = typeof import('@huggingface/transformers');
@@ -27,6 +28,8 @@ export interface RuntimeOptions {
   /** Folder holding onnxruntime-web's `ort-wasm-simd-threaded.{mjs,wasm}`. */
   readonly wasmDir: string;
   readonly wasmThreads: number;
+  /** Reads the WebGPU adapter for `auto` (default: the probe process); tests stand in a GPU here. */
+  readonly probeAdapter?: () => Promise<AdapterProbeResult>;
 }
 
 const ORT_SYMBOL = Symbol.for('onnxruntime');
@@ -65,7 +68,7 @@ function injectWasmRuntime(options: RuntimeOptions): void {
  * engine falls back to cpu). `auto` probes the WebGPU adapter once per worker and takes WebGPU only
  * on a hardware GPU (see backendChoice.ts).
  */
-async function resolveBackend(device: DeviceChoice): Promise<BackendDecision> {
+async function resolveBackend(device: DeviceChoice, options: RuntimeOptions): Promise<BackendDecision> {
   switch (device) {
     case 'wasm':
       return { backend: 'wasm', reason: 'the device setting asks for wasm' };
@@ -90,7 +93,7 @@ async function resolveBackend(device: DeviceChoice): Promise<BackendDecision> {
           const decision = chooseAutoBackend(undefined, false, 'WebGPU not probed');
           return { ...decision, reason: `${decision.reason} (${native.why})` };
         }
-        const probed = await probeWebGpuAdapter();
+        const probed = await (options.probeAdapter ?? probeWebGpuAdapter)();
         return chooseAutoBackend(probed.probe, true, probed.note);
       })();
       return autoDecision;
@@ -129,7 +132,7 @@ export function transformersDevice(backend: Backend): 'cpu' | 'webgpu' | 'auto' 
  * the other is an error (the host starts a new worker when the device setting changes).
  */
 export function startRuntime(device: DeviceChoice, options: RuntimeOptions): { readonly decision: Promise<BackendDecision>; readonly transformers: Promise<TransformersModule> } {
-  const decision = resolveBackend(device);
+  const decision = resolveBackend(device, options);
   const early = device === 'auto' && nativeRuntimeLoads().ok;
   const transformers = early ? importRuntime('native', options) : decision.then(({ backend }) => importRuntime(buildFor(backend), options));
   // Callers await one, then the other: a rejection of the one not yet awaited is not unhandled.

@@ -18,13 +18,17 @@ import type { Backend, DeviceChoice, DtypeChoice, ModelInfo } from '../../src/co
 
 /** What the parent asks a child to do. */
 interface ChildJob {
-  readonly kind: 'parity' | 'worker';
+  readonly kind: 'parity' | 'worker' | 'calibrate';
   readonly model: string;
   readonly dtype: DtypeChoice;
   readonly devices: readonly DeviceChoice[];
   readonly prompt: string;
   readonly newTokens: number;
   readonly attentionText: string;
+  /** Worker jobs: a second request whose prompt extends the first (typing on after a completion). */
+  readonly followUp?: string;
+  /** Where `auto` keeps its calibrations (calibrate jobs). */
+  readonly calibrationFile?: string;
 }
 
 /** What a child finds on one device. */
@@ -94,18 +98,37 @@ async function runInWorker(job: ChildJob, device: DeviceChoice): Promise<DeviceR
     const info = await client.load(params);
     const loadMs = performance.now() - loadStart;
     const genStart = performance.now();
-    const done = await client.generate({ priority: 'command', prompt: job.prompt, maxNewTokens: job.newTokens });
+    let done = await client.generate({ priority: 'command', prompt: job.prompt, maxNewTokens: job.newTokens });
+    if (job.followUp !== undefined) done = await client.generate({ priority: 'command', prompt: job.prompt + job.followUp, maxNewTokens: job.newTokens });
     return { device, info, ids: [...done.tokenIds], loadMs, generateMs: performance.now() - genStart };
   } finally {
     await client.dispose();
   }
 }
 
+/**
+ * `auto` in an engine whose probe reports a hardware GPU while Vulkan actually has lavapipe: the
+ * calibration that guards `auto` on a real GPU runs for real, and finds the CPU faster.
+ */
+async function runCalibrated(job: ChildJob, device: DeviceChoice): Promise<DeviceRun> {
+  const { Engine } = require('../../src/worker/engine') as typeof import('../../src/worker/engine');
+  const standIn = { vendor: 'nvidia', architecture: 'test-stand-in', device: '', description: 'Stand-in GPU', isFallbackAdapter: false };
+  const engine = new Engine({ wasmDir, wasmThreads: 1, calibrationFile: job.calibrationFile, probeAdapter: async () => ({ probe: standIn }) });
+  const loadStart = performance.now();
+  const info = await engine.load({ source: { kind: 'folder', path: job.model, displayName: path.basename(job.model) }, device, dtype: job.dtype, onProgress: () => undefined });
+  const loadMs = performance.now() - loadStart;
+  const genStart = performance.now();
+  const result = await engine.generate({ prompt: job.prompt, maxNewTokens: job.newTokens, onStart: () => undefined, onToken: () => undefined, shouldStop: () => false });
+  await engine.dispose();
+  return { device, info, ids: result.tokenIds, loadMs, generateMs: performance.now() - genStart };
+}
+
 /** The child: runs a job on each device in turn and writes what it found to `outFile`. */
 async function runChild(jobFile: string, outFile: string): Promise<void> {
   const job = JSON.parse(fs.readFileSync(jobFile, 'utf8')) as ChildJob;
   const runs: DeviceRun[] = [];
-  for (const device of job.devices) runs.push(job.kind === 'parity' ? await runParity(job, device) : await runInWorker(job, device));
+  const run = { parity: runParity, worker: runInWorker, calibrate: runCalibrated }[job.kind];
+  for (const device of job.devices) runs.push(await run(job, device));
   fs.writeFileSync(outFile, JSON.stringify(runs));
 }
 
@@ -218,6 +241,36 @@ if (require.main === module) {
       assert.strictEqual(cpu.info.dtype, 'q8');
       assert.strictEqual(gpu.info.backend, 'webgpu', gpu.info.backendReason);
       assert.strictEqual(gpu.info.dtype, 'fp32');
+    });
+
+    it('a second request that extends the first prompt gives the same ids as cpu (no KV reuse from GPU buffers)', async () => {
+      const job: ChildJob = { kind: 'worker', model: tinyModel, dtype: 'fp32', devices: ['cpu', 'webgpu'], prompt: PROMPT.repeat(2), followUp: ' a +', newTokens: 8, attentionText: '' };
+      const [cpu, gpu] = await inChild(job, lavapipeEnv());
+      assert.strictEqual(gpu.info.backend, 'webgpu', gpu.info.backendReason);
+      assert.ok(cpu.ids.length > 0);
+      assert.deepStrictEqual(gpu.ids, cpu.ids);
+    });
+
+    it('auto on a GPU that decodes slower than the CPU calibrates once, keeps cpu, and remembers it', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-calibration-'));
+      try {
+        const calibrationFile = path.join(dir, 'backend-calibration.json');
+        const job: ChildJob = { kind: 'calibrate', model: tinyModel, dtype: 'auto', devices: ['cpu', 'auto', 'auto'], prompt: PROMPT, newTokens: 12, attentionText: '', calibrationFile };
+        const [cpu, first, second] = await inChild(job, lavapipeEnv());
+        assert.strictEqual(first.info.backend, 'cpu', first.info.backendReason);
+        assert.strictEqual(first.info.dtype, 'q8', 'the cpu that won loads cpu\'s own weights');
+        assert.match(first.info.backendReason, /^auto: hardware WebGPU adapter \(nvidia test-stand-in .*\), but cpu decodes faster with this model \(webgpu [\d.]+ tok\/s, cpu [\d.]+ tok\/s, calibrated now\); cpu instead$/);
+        assert.deepStrictEqual(first.ids, cpu.ids);
+        const stored = JSON.parse(fs.readFileSync(calibrationFile, 'utf8')) as { entries: Record<string, { webgpuTokensPerSecond: number; cpuTokensPerSecond: number }> };
+        const [entry] = Object.values(stored.entries);
+        assert.ok(entry.cpuTokensPerSecond > entry.webgpuTokensPerSecond, JSON.stringify(entry));
+        // The next start reads the verdict and never loads on WebGPU.
+        assert.strictEqual(second.info.backend, 'cpu');
+        assert.match(second.info.backendReason, /, calibrated \d{4}-\d{2}-\d{2}\); cpu instead$/);
+        assert.ok(second.loadMs < first.loadMs, `second load ${second.loadMs} ms, first ${first.loadMs} ms`);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('runs webgpu in the real worker, and auto there refuses the software adapter for cpu', async function () {

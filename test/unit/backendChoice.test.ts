@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { chooseAutoBackend, describeAdapter, preferredDtypes, settleBackendForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
+import { calibratedBackend, chooseAutoBackend, describeAdapter, preferredDtypes, settleBackendForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
 
 /** What Dawn reported for Mesa 25's lavapipe on this machine. */
 const LAVAPIPE: AdapterProbe = {
@@ -117,5 +117,24 @@ describe('settleBackendForWeights', () => {
   it('leaves a cpu decision alone', () => {
     const cpu = chooseAutoBackend(LAVAPIPE, true);
     assert.strictEqual(settleBackendForWeights(cpu, 'auto', 'q8'), cpu);
+  });
+});
+
+describe('calibratedBackend', () => {
+  const onGpu = chooseAutoBackend(NVIDIA, true);
+  const measured = (webgpu: number, cpu: number) => ({ webgpuTokensPerSecond: webgpu, cpuTokensPerSecond: cpu, measuredAt: '2026-11-27' });
+
+  it('keeps WebGPU where it decoded faster, with both figures', () => {
+    const decision = calibratedBackend(onGpu, measured(412.3, 198.4), true);
+    assert.strictEqual(decision.backend, 'webgpu');
+    assert.strictEqual(decision.adapter, onGpu.adapter);
+    assert.match(decision.reason, /; WebGPU decodes 2\.1× as fast as cpu \(webgpu 412 tok\/s, cpu 198 tok\/s, calibrated now\)$/);
+  });
+
+  it('goes to cpu where WebGPU lost, or tied, and dates a remembered verdict', () => {
+    const lost = calibratedBackend(onGpu, measured(3.2, 250), false);
+    assert.strictEqual(lost.backend, 'cpu');
+    assert.match(lost.reason, /, but cpu decodes faster with this model \(webgpu 3\.2 tok\/s, cpu 250 tok\/s, calibrated 2026-11-27\); cpu instead$/);
+    assert.strictEqual(calibratedBackend(onGpu, measured(200, 200), true).backend, 'cpu');
   });
 });
