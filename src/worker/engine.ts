@@ -1,34 +1,22 @@
 /**
- * The model engine: loads one model through transformers.js and generates from it.
- * It owns the model; at most one is loaded at a time.
+ * The model engine: holds one model (loaded by modelLoader.ts) and generates from it — greedy
+ * generation with streaming and cancellation, completions, summaries and attention captures.
  */
 
-import * as fs from 'fs';
-import * as path from 'path';
-import type { DynamicCache, PreTrainedModel, PreTrainedTokenizer, ProgressInfo, Tensor } from '@huggingface/transformers';
-import { LensError } from '../common/errors';
-import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
-import { fitContextToBudget } from '../common/contextWindow';
-import { buildCompletionPrompt, detectPromptFormat, type PromptFormat } from '../common/promptFormats';
-import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, preferredDtypes, settleBackendForWeights, type BackendDecision, type CalibrationResult } from '../common/backendChoice';
-import type { Backend, CompletionStopRules, DeviceChoice, Dtype, DtypeChoice, FinishReason, GenerationTimings, ModelInfo, ModelSource } from '../common/protocol';
-import { findStop, type StopRules } from '../common/stopRules';
-import { buildSummaryPrompt, detectSummaryFormat, summaryChatMessages, type SummaryFormat } from '../common/summaryPrompt';
-import { captureAttention } from './attentionCapture';
-import { KvCacheReuse } from './kvCacheReuse';
+import type { DynamicCache, PreTrainedModel, Tensor } from '@huggingface/transformers';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
-import { CalibrationStore, calibrationKey } from './calibrationStore';
-import { checkModelFolder } from './modelFolder';
-import { prepareRuntime, startRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
-import { SessionOutputFilter } from './sessionOutputFilter';
-import { loadWithAttentionTaps } from './tappedSession';
+import { fitContextToBudget } from '../common/contextWindow';
+import { LensError } from '../common/errors';
+import { buildCompletionPrompt } from '../common/promptFormats';
+import type { CompletionStopRules, FinishReason, GenerationTimings, ModelInfo } from '../common/protocol';
+import { findStop, type StopRules } from '../common/stopRules';
+import { buildSummaryPrompt, summaryChatMessages } from '../common/summaryPrompt';
+import { captureAttention } from './attentionCapture';
+import { releaseModel, type LoadedModel } from './loadedModel';
+import { ModelLoader, type LoaderOptions, type LoadOptions } from './modelLoader';
+import { prepareRuntime } from './ortRuntime';
 
-export interface LoadOptions {
-  readonly source: ModelSource;
-  readonly device: DeviceChoice;
-  readonly dtype: DtypeChoice;
-  readonly onProgress: (file: string, fraction: number) => void;
-}
+export type { LoadOptions } from './modelLoader';
 
 export interface StreamHandlers {
   readonly onStart: (start: { promptTokens: number; reusedTokens: number; contextCut: boolean }) => void;
@@ -74,33 +62,6 @@ export interface GenerateResult {
   readonly timings: Omit<GenerationTimings, 'queuedMs'>;
 }
 
-interface LoadedModel {
-  readonly model: PreTrainedModel;
-  readonly tokenizer: PreTrainedTokenizer;
-  readonly info: ModelInfo;
-  readonly outputs: SessionOutputFilter;
-  readonly eosTokenIds: ReadonlySet<number>;
-  readonly promptFormat: PromptFormat;
-  /** The family's stop strings that are single tokens: special tokens never show in decoded text. */
-  readonly completionStopTokenIds: ReadonlySet<number>;
-  readonly summaryFormat: SummaryFormat;
-  readonly kvCache: KvCacheReuse;
-}
-
-/** A model found and checked, with the weights file chosen for a backend. */
-interface LocatedModel {
-  readonly modelId: string;
-  readonly dtype: Dtype;
-  readonly config: Record<string, unknown>;
-  readonly weightsBytes: number;
-  readonly location: string;
-}
-
-/** What the engine needs beyond the runtime: where `auto`'s calibrations are kept. */
-export interface EngineOptions extends RuntimeOptions {
-  readonly calibrationFile?: string;
-}
-
 /** Code of the everyday kind, decoded when `auto` calibrates a GPU against the CPU. */
 const CALIBRATION_PROMPT = 'export function parseArgs(argv: string[]): Record<string, string> {\n  const result: Record<string, string> = {};\n  for (const arg of argv) {\n';
 /** Tokens decoded for a calibration's measurement. */
@@ -109,19 +70,13 @@ const CALIBRATION_TOKENS = 24;
 /** Tokens the FIM markers add around the prefix and suffix, plus slack for merges at the joins. */
 const FIM_MARKER_ALLOWANCE = 8;
 
-/** Frees a loaded model's sessions and its kept KV cache. */
-async function releaseModel(loaded: LoadedModel): Promise<void> {
-  await loaded.kvCache.clear();
-  await loaded.model.dispose();
-}
-
 /** Loads models and runs greedy generation with streaming and cancellation between tokens. */
 export class Engine {
   private loaded: LoadedModel | undefined;
-  private readonly calibrations: CalibrationStore;
+  private readonly loader: ModelLoader;
 
-  constructor(private readonly options: EngineOptions) {
-    this.calibrations = new CalibrationStore(options.calibrationFile);
+  constructor(private readonly options: LoaderOptions) {
+    this.loader = new ModelLoader(options, (loaded) => this.decodeSpeed(loaded));
   }
 
   /** The loaded model's facts, if one is loaded. */
@@ -131,79 +86,8 @@ export class Engine {
 
   /** Loads a model, replacing the current one. Throws a LensError that a user can act on. */
   async load(options: LoadOptions): Promise<ModelInfo> {
-    const started = performance.now();
-    const runtime = startRuntime(options.device, this.options);
-    const transformers = await runtime.transformers;
-    await this.dispose();
-    const decided = await runtime.decision;
-    let located = await this.locate(options, transformers, decided.backend);
-    let backend = settleBackendForWeights(decided, options.device, located.dtype);
-    // `auto` on a hardware GPU keeps WebGPU only where it decodes faster: an earlier verdict, or a calibration below.
-    const calibration = options.device === 'auto' ? this.calibrationFor(backend, located) : undefined;
-    if (calibration?.earlier) {
-      backend = calibratedBackend(backend, calibration.earlier, false);
-      if (backend.backend !== 'webgpu') located = await this.locate(options, transformers, backend.backend);
-    }
-    let loaded: LoadedModel;
-    try {
-      try {
-        loaded = await this.loadOn(transformers, options, located, backend, started);
-      } catch (error) {
-        // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
-        if (backend.backend !== 'webgpu') throw error;
-        backend = webGpuFallback(decided, error);
-        located = await this.locate(options, transformers, backend.backend);
-        loaded = await this.loadOn(transformers, options, located, backend, started);
-      }
-    } catch (error) {
-      throw this.describeLoadError(error, options.source, located.location);
-    }
-    if (calibration && !calibration.earlier && loaded.info.backend === 'webgpu') {
-      loaded = await this.calibrate(loaded, calibration.key, transformers, options, started);
-    }
-    this.loaded = loaded;
-    return loaded.info;
-  }
-
-  /** Whether `auto`'s WebGPU choice is to be calibrated, and an earlier calibration for it. */
-  private calibrationFor(decision: BackendDecision, located: LocatedModel): { key: string; earlier?: CalibrationResult } | undefined {
-    if (decision.backend !== 'webgpu' || !decision.adapter || located.weightsBytes > CALIBRATION_MAX_WEIGHTS_BYTES) return undefined;
-    const key = calibrationKey(decision.adapter, located.location, located.weightsBytes);
-    const earlier = this.calibrations.get(key);
-    return earlier ? { key, earlier } : { key };
-  }
-
-  /**
-   * Measures decoding on the WebGPU model just loaded and on the same model loaded for cpu, keeps
-   * the faster, releases the other and remembers the verdict. A cpu load that fails keeps WebGPU.
-   */
-  private async calibrate(gpu: LoadedModel, key: string, transformers: TransformersModule, options: LoadOptions, started: number): Promise<LoadedModel> {
-    const cpuModel = async (backend: BackendDecision): Promise<LoadedModel> => this.loadOn(transformers, options, await this.locate(options, transformers, 'cpu'), backend, started);
-    let webgpuTokensPerSecond: number;
-    try {
-      webgpuTokensPerSecond = await this.decodeSpeed(gpu);
-    } catch (error) {
-      // A GPU that loads but cannot run the model: cpu takes over, as when no adapter is found.
-      await releaseModel(gpu);
-      return cpuModel(webGpuFallback({ backend: 'webgpu', reason: gpu.info.backendReason }, error));
-    }
-    let cpu: LoadedModel;
-    let cpuTokensPerSecond: number;
-    try {
-      cpu = await cpuModel({ backend: 'cpu', reason: '' });
-      cpuTokensPerSecond = await this.decodeSpeed(cpu).catch(async (error: unknown) => {
-        await releaseModel(cpu);
-        throw error;
-      });
-    } catch {
-      return gpu; // nothing to compare with: WebGPU stays, uncalibrated, and is measured at the next start
-    }
-    const result: CalibrationResult = { webgpuTokensPerSecond, cpuTokensPerSecond, measuredAt: new Date().toISOString().slice(0, 10) };
-    this.calibrations.set(key, result);
-    const verdict = calibratedBackend({ backend: 'webgpu', reason: gpu.info.backendReason }, result, true);
-    const [keep, release] = verdict.backend === 'webgpu' ? [gpu, cpu] : [cpu, gpu];
-    await releaseModel(release);
-    return { ...keep, info: { ...keep.info, backendReason: verdict.reason, loadMs: Math.round(performance.now() - started) } };
+    this.loaded = await this.loader.load(options, () => this.dispose());
+    return this.loaded.info;
   }
 
   /** Greedy decoding speed on a fixed prompt, after a warm-up that compiles what needs compiling. */
@@ -223,97 +107,6 @@ export class Engine {
     const result = await run(CALIBRATION_TOKENS);
     await loaded.kvCache.clear();
     return result.timings.tokensPerSecond;
-  }
-
-  /** Loads the tokenizer and the model on one backend, with the attention taps, and reads its facts. */
-  private async loadOn(transformers: TransformersModule, options: LoadOptions, located: LocatedModel, backend: BackendDecision, started: number): Promise<LoadedModel> {
-    const progress = (info: ProgressInfo): void => {
-      if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
-      else if (info.status === 'done') options.onProgress(info.file, 1);
-    };
-    const { modelId, config, location, dtype } = located;
-    const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
-      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
-      transformers.AutoModelForCausalLM.from_pretrained(modelId, {
-        dtype,
-        device: transformersDevice(backend.backend),
-        progress_callback: progress,
-      }),
-    ]));
-    const shape = readModelShape(config);
-    const vocab = tokenizer.get_vocab();
-    const promptFormat = detectPromptFormat(config, (token) => vocab.get(token));
-    const info: ModelInfo = {
-      name: options.source.kind === 'folder' ? options.source.displayName : options.source.modelId,
-      location,
-      backend: backend.backend,
-      backendReason: backend.reason,
-      ...(backend.fallback ? { backendFallback: true } : {}),
-      dtype,
-      modelType: shape.modelType,
-      parameters: shape.parameters ?? parametersFromFileSize(located.weightsBytes, dtype),
-      contextLength: shape.contextLength,
-      vocabSize: shape.vocabSize,
-      layers: shape.layers,
-      heads: shape.heads,
-      loadMs: Math.round(performance.now() - started),
-      promptFamily: promptFormat.family,
-      ...(attentionUnavailableReason ? { attentionUnavailableReason } : {}),
-    };
-    const eos = config.eos_token_id;
-    const eosTokenIds = new Set<number>(Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : []);
-    const outputs = SessionOutputFilter.install(model);
-    const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
-    const completionStopTokenIds = new Set(promptFormat.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
-    return { model, tokenizer, info, outputs, eosTokenIds, promptFormat, completionStopTokenIds, summaryFormat, kvCache: new KvCacheReuse(transformers, backend.backend === 'webgpu') };
-  }
-
-  /** Where the model is and which weights file `backend` runs (see preferredDtypes). */
-  private async locate(options: LoadOptions, transformers: TransformersModule, backend: Backend): Promise<LocatedModel> {
-    const { env } = transformers;
-    const source = options.source;
-    if (source.kind === 'folder') {
-      const checked = checkModelFolder(source.path, options.dtype, backend);
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = path.dirname(source.path) + path.sep;
-      return {
-        modelId: path.basename(source.path),
-        dtype: checked.dtype,
-        config: checked.config,
-        weightsBytes: checked.weightsBytes,
-        location: source.path,
-      };
-    }
-    // A Hub model: the host only sends this source when the user allowed downloads.
-    fs.mkdirSync(source.cacheDir, { recursive: true });
-    env.allowLocalModels = false;
-    env.allowRemoteModels = true;
-    env.remoteHost = source.hubUrl + '/';
-    env.remotePathTemplate = '{model}/resolve/{revision}/';
-    env.useFSCache = true;
-    env.cacheDir = source.cacheDir;
-    let config: Record<string, unknown>;
-    try {
-      const pretrained = await transformers.AutoConfig.from_pretrained(source.modelId, { revision: source.revision });
-      config = JSON.parse(JSON.stringify(pretrained)) as Record<string, unknown>;
-    } catch (error) {
-      throw new LensError(
-        'DOWNLOAD_FAILED',
-        `Could not fetch ${source.modelId} from ${source.hubUrl}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    const dtype = options.dtype === 'auto' ? preferredDtypes(backend)[0] : options.dtype;
-    return { modelId: source.modelId, dtype, config, weightsBytes: 0, location: `${source.hubUrl}/${source.modelId}` };
-  }
-
-  private describeLoadError(error: unknown, source: ModelSource, location: string): LensError {
-    if (error instanceof LensError) return error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (source.kind === 'hub') {
-      return new LensError('DOWNLOAD_FAILED', `Could not load ${source.modelId} from ${source.hubUrl}: ${message}`);
-    }
-    return new LensError('MODEL_INVALID', `The model in ${location} could not be loaded (${message}). Its files may be damaged or of an unsupported kind.`);
   }
 
   /** Greedy generation from a text prompt, streaming tokens and stopping between two tokens when asked. */

@@ -1,0 +1,27 @@
+/** A model as the engine holds it: sessions, tokenizer, facts, and what generation needs of them. */
+
+import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
+import type { ModelInfo } from '../common/protocol';
+import type { PromptFormat } from '../common/promptFormats';
+import type { SummaryFormat } from '../common/summaryPrompt';
+import type { KvCacheReuse } from './kvCacheReuse';
+import type { SessionOutputFilter } from './sessionOutputFilter';
+
+export interface LoadedModel {
+  readonly model: PreTrainedModel;
+  readonly tokenizer: PreTrainedTokenizer;
+  readonly info: ModelInfo;
+  readonly outputs: SessionOutputFilter;
+  readonly eosTokenIds: ReadonlySet<number>;
+  readonly promptFormat: PromptFormat;
+  /** The family's stop strings that are single tokens: special tokens never show in decoded text. */
+  readonly completionStopTokenIds: ReadonlySet<number>;
+  readonly summaryFormat: SummaryFormat;
+  readonly kvCache: KvCacheReuse;
+}
+
+/** Frees a loaded model's sessions and its kept KV cache. */
+export async function releaseModel(loaded: LoadedModel): Promise<void> {
+  await loaded.kvCache.clear();
+  await loaded.model.dispose();
+}

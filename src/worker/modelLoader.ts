@@ -1,0 +1,225 @@
+/**
+ * Loads a model for the engine: resolves the device setting to a backend, finds the weights that
+ * backend runs best, loads tokenizer and sessions with the attention taps, falls back from WebGPU
+ * to cpu when the GPU cannot take the model, and — for `auto` on a hardware GPU — calibrates WebGPU
+ * against cpu once per GPU and model and keeps the faster.
+ */
+
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ProgressInfo } from '@huggingface/transformers';
+import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, preferredDtypes, settleBackendForWeights, type BackendDecision, type CalibrationResult } from '../common/backendChoice';
+import { LensError } from '../common/errors';
+import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
+import { detectPromptFormat } from '../common/promptFormats';
+import type { Backend, DeviceChoice, Dtype, DtypeChoice, ModelInfo, ModelSource } from '../common/protocol';
+import { detectSummaryFormat } from '../common/summaryPrompt';
+import { CalibrationStore, calibrationKey } from './calibrationStore';
+import { KvCacheReuse } from './kvCacheReuse';
+import { releaseModel, type LoadedModel } from './loadedModel';
+import { checkModelFolder } from './modelFolder';
+import { startRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
+import { SessionOutputFilter } from './sessionOutputFilter';
+import { loadWithAttentionTaps } from './tappedSession';
+
+export interface LoadOptions {
+  readonly source: ModelSource;
+  readonly device: DeviceChoice;
+  readonly dtype: DtypeChoice;
+  readonly onProgress: (file: string, fraction: number) => void;
+}
+
+/** What loading needs beyond the runtime: where `auto`'s calibrations are kept. */
+export interface LoaderOptions extends RuntimeOptions {
+  readonly calibrationFile?: string;
+}
+
+/** A model found and checked, with the weights file chosen for a backend. */
+interface LocatedModel {
+  readonly modelId: string;
+  readonly dtype: Dtype;
+  readonly config: Record<string, unknown>;
+  readonly weightsBytes: number;
+  readonly location: string;
+}
+
+/** See the module comment. */
+export class ModelLoader {
+  private readonly calibrations: CalibrationStore;
+
+  /** `measureDecodeSpeed`: greedy decoding speed of a loaded model in tokens/s (the engine's own loop). */
+  constructor(private readonly options: LoaderOptions, private readonly measureDecodeSpeed: (loaded: LoadedModel) => Promise<number>) {
+    this.calibrations = new CalibrationStore(options.calibrationFile);
+  }
+
+  /**
+   * Loads a model. `releaseCurrent` runs once the runtime is ready and before the new model loads
+   * (a runtime that cannot start leaves the current model in place). Throws a LensError that a
+   * user can act on.
+   */
+  async load(options: LoadOptions, releaseCurrent: () => Promise<void>): Promise<LoadedModel> {
+    const started = performance.now();
+    const runtime = startRuntime(options.device, this.options);
+    const transformers = await runtime.transformers;
+    await releaseCurrent();
+    const decided = await runtime.decision;
+    let located = await this.locate(options, transformers, decided.backend);
+    let backend = settleBackendForWeights(decided, options.device, located.dtype);
+    // `auto` on a hardware GPU keeps WebGPU only where it decodes faster: an earlier verdict, or a calibration below.
+    const calibration = options.device === 'auto' ? this.calibrationFor(backend, located) : undefined;
+    if (calibration?.earlier) {
+      backend = calibratedBackend(backend, calibration.earlier, false);
+      if (backend.backend !== 'webgpu') located = await this.locate(options, transformers, backend.backend);
+    }
+    let loaded: LoadedModel;
+    try {
+      try {
+        loaded = await this.loadOn(transformers, options, located, backend, started);
+      } catch (error) {
+        // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
+        if (backend.backend !== 'webgpu') throw error;
+        backend = webGpuFallback(decided, error);
+        located = await this.locate(options, transformers, backend.backend);
+        loaded = await this.loadOn(transformers, options, located, backend, started);
+      }
+    } catch (error) {
+      throw this.describeLoadError(error, options.source, located.location);
+    }
+    if (calibration && !calibration.earlier && loaded.info.backend === 'webgpu') {
+      loaded = await this.calibrate(loaded, calibration.key, transformers, options, started);
+    }
+    return loaded;
+  }
+
+  /** Whether `auto`'s WebGPU choice is to be calibrated, and an earlier calibration for it. */
+  private calibrationFor(decision: BackendDecision, located: LocatedModel): { key: string; earlier?: CalibrationResult } | undefined {
+    if (decision.backend !== 'webgpu' || !decision.adapter || located.weightsBytes > CALIBRATION_MAX_WEIGHTS_BYTES) return undefined;
+    const key = calibrationKey(decision.adapter, located.location, located.weightsBytes);
+    const earlier = this.calibrations.get(key);
+    return earlier ? { key, earlier } : { key };
+  }
+
+  /**
+   * Measures decoding on the WebGPU model just loaded and on the same model loaded for cpu, keeps
+   * the faster, releases the other and remembers the verdict. A cpu load that fails keeps WebGPU.
+   */
+  private async calibrate(gpu: LoadedModel, key: string, transformers: TransformersModule, options: LoadOptions, started: number): Promise<LoadedModel> {
+    const cpuModel = async (backend: BackendDecision): Promise<LoadedModel> => this.loadOn(transformers, options, await this.locate(options, transformers, 'cpu'), backend, started);
+    let webgpuTokensPerSecond: number;
+    try {
+      webgpuTokensPerSecond = await this.measureDecodeSpeed(gpu);
+    } catch (error) {
+      // A GPU that loads but cannot run the model: cpu takes over, as when no adapter is found.
+      await releaseModel(gpu);
+      return cpuModel(webGpuFallback({ backend: 'webgpu', reason: gpu.info.backendReason }, error));
+    }
+    let cpu: LoadedModel;
+    let cpuTokensPerSecond: number;
+    try {
+      cpu = await cpuModel({ backend: 'cpu', reason: '' });
+      cpuTokensPerSecond = await this.measureDecodeSpeed(cpu).catch(async (error: unknown) => {
+        await releaseModel(cpu);
+        throw error;
+      });
+    } catch {
+      return gpu; // nothing to compare with: WebGPU stays, uncalibrated, and is measured at the next start
+    }
+    const result: CalibrationResult = { webgpuTokensPerSecond, cpuTokensPerSecond, measuredAt: new Date().toISOString().slice(0, 10) };
+    this.calibrations.set(key, result);
+    const verdict = calibratedBackend({ backend: 'webgpu', reason: gpu.info.backendReason }, result, true);
+    const [keep, release] = verdict.backend === 'webgpu' ? [gpu, cpu] : [cpu, gpu];
+    await releaseModel(release);
+    return { ...keep, info: { ...keep.info, backendReason: verdict.reason, loadMs: Math.round(performance.now() - started) } };
+  }
+
+  /** Loads the tokenizer and the model on one backend, with the attention taps, and reads its facts. */
+  private async loadOn(transformers: TransformersModule, options: LoadOptions, located: LocatedModel, backend: BackendDecision, started: number): Promise<LoadedModel> {
+    const progress = (info: ProgressInfo): void => {
+      if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
+      else if (info.status === 'done') options.onProgress(info.file, 1);
+    };
+    const { modelId, config, location, dtype } = located;
+    const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
+      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
+      transformers.AutoModelForCausalLM.from_pretrained(modelId, {
+        dtype,
+        device: transformersDevice(backend.backend),
+        progress_callback: progress,
+      }),
+    ]));
+    const shape = readModelShape(config);
+    const vocab = tokenizer.get_vocab();
+    const promptFormat = detectPromptFormat(config, (token) => vocab.get(token));
+    const info: ModelInfo = {
+      name: options.source.kind === 'folder' ? options.source.displayName : options.source.modelId,
+      location,
+      backend: backend.backend,
+      backendReason: backend.reason,
+      ...(backend.fallback ? { backendFallback: true } : {}),
+      dtype,
+      modelType: shape.modelType,
+      parameters: shape.parameters ?? parametersFromFileSize(located.weightsBytes, dtype),
+      contextLength: shape.contextLength,
+      vocabSize: shape.vocabSize,
+      layers: shape.layers,
+      heads: shape.heads,
+      loadMs: Math.round(performance.now() - started),
+      promptFamily: promptFormat.family,
+      ...(attentionUnavailableReason ? { attentionUnavailableReason } : {}),
+    };
+    const eos = config.eos_token_id;
+    const eosTokenIds = new Set<number>(Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : []);
+    const outputs = SessionOutputFilter.install(model);
+    const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
+    const completionStopTokenIds = new Set(promptFormat.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
+    return { model, tokenizer, info, outputs, eosTokenIds, promptFormat, completionStopTokenIds, summaryFormat, kvCache: new KvCacheReuse(transformers, backend.backend === 'webgpu') };
+  }
+
+  /** Where the model is and which weights file `backend` runs (see preferredDtypes). */
+  private async locate(options: LoadOptions, transformers: TransformersModule, backend: Backend): Promise<LocatedModel> {
+    const { env } = transformers;
+    const source = options.source;
+    if (source.kind === 'folder') {
+      const checked = checkModelFolder(source.path, options.dtype, backend);
+      env.allowRemoteModels = false;
+      env.allowLocalModels = true;
+      env.localModelPath = path.dirname(source.path) + path.sep;
+      return {
+        modelId: path.basename(source.path),
+        dtype: checked.dtype,
+        config: checked.config,
+        weightsBytes: checked.weightsBytes,
+        location: source.path,
+      };
+    }
+    // A Hub model: the host only sends this source when the user allowed downloads.
+    fs.mkdirSync(source.cacheDir, { recursive: true });
+    env.allowLocalModels = false;
+    env.allowRemoteModels = true;
+    env.remoteHost = source.hubUrl + '/';
+    env.remotePathTemplate = '{model}/resolve/{revision}/';
+    env.useFSCache = true;
+    env.cacheDir = source.cacheDir;
+    let config: Record<string, unknown>;
+    try {
+      const pretrained = await transformers.AutoConfig.from_pretrained(source.modelId, { revision: source.revision });
+      config = JSON.parse(JSON.stringify(pretrained)) as Record<string, unknown>;
+    } catch (error) {
+      throw new LensError(
+        'DOWNLOAD_FAILED',
+        `Could not fetch ${source.modelId} from ${source.hubUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    const dtype = options.dtype === 'auto' ? preferredDtypes(backend)[0] : options.dtype;
+    return { modelId: source.modelId, dtype, config, weightsBytes: 0, location: `${source.hubUrl}/${source.modelId}` };
+  }
+
+  private describeLoadError(error: unknown, source: ModelSource, location: string): LensError {
+    if (error instanceof LensError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (source.kind === 'hub') {
+      return new LensError('DOWNLOAD_FAILED', `Could not load ${source.modelId} from ${source.hubUrl}: ${message}`);
+    }
+    return new LensError('MODEL_INVALID', `The model in ${location} could not be loaded (${message}). Its files may be damaged or of an unsupported kind.`);
+  }
+}
