@@ -14,7 +14,7 @@ interface LensState {
   readonly state: 'idle' | 'loading' | 'ready' | 'busy' | 'error';
   readonly modelName?: string;
   readonly backend?: 'cpu' | 'wasm' | 'webgpu';
-  readonly info?: { readonly backendReason: string };
+  readonly info?: { readonly backendReason: string; readonly backendFallback?: boolean; readonly dtype: string };
   readonly error?: string;
 }
 
@@ -114,6 +114,31 @@ describe('Attention Lens in VS Code', () => {
       assert.match(reason, /^auto: (no WebGPU adapter|WebGPU adapter .* is software)/);
     }
     assert.strictEqual(state.backend, 'cpu');
+  });
+
+  describe('when attentionLens.device changes to webgpu', () => {
+    after(async () => {
+      await vscode.workspace.getConfiguration('attentionLens').update('device', undefined, vscode.ConfigurationTarget.Workspace);
+    });
+
+    it('reloads on WebGPU with the float32 weights (lavapipe here), or falls back to cpu saying why', async function () {
+      this.timeout(LOAD_TIMEOUT_MS + 20_000);
+      const api = lens();
+      await waitForState(api, (s) => s.state === 'ready', LOAD_TIMEOUT_MS, 'state ready before the change');
+      const started = Date.now();
+      await vscode.workspace.getConfiguration('attentionLens').update('device', 'webgpu', vscode.ConfigurationTarget.Workspace);
+      const state = await waitForState(api, (s) => s.state === 'ready' && (s.backend === 'webgpu' || s.info?.backendFallback === true), LOAD_TIMEOUT_MS, 'ready after asking for webgpu');
+      note(`ready: ${state.modelName} on ${state.backend} (${state.info?.dtype}), ${((Date.now() - started) / 1000).toFixed(1)} s after the change: ${state.info?.backendReason}`);
+      const icd = process.env.VK_ICD_FILENAMES;
+      if (icd && fs.existsSync(icd)) {
+        assert.strictEqual(state.backend, 'webgpu', state.info?.backendReason);
+        assert.strictEqual(state.info?.dtype, 'fp32', 'dtype auto takes the float32 weights on WebGPU');
+      } else {
+        assert.strictEqual(state.backend, 'cpu');
+        assert.strictEqual(state.info?.backendFallback, true);
+        assert.match(state.info?.backendReason ?? '', /^webgpu requested; no WebGPU adapter .*; fell back to cpu$/);
+      }
+    });
   });
 
   describe('when attentionLens.device changes to wasm', () => {
