@@ -5,6 +5,7 @@
 
 import * as vscode from 'vscode';
 import { splitVectors, toPanelCapture, type AttentionCapture } from '../common/attentionData';
+import { packProbs } from '../common/probsPacking';
 import { parseFromWebview, type FromWebviewMessage, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
 import { attentionPanelHtml } from './attentionPanelHtml';
@@ -23,6 +24,10 @@ export interface PanelEvents {
 export class AttentionPanel extends Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private capture: AttentionCapture | undefined;
+  /** Numbers the captures posted, so the webview can match a `layers` message to its capture. */
+  private captureId = 0;
+  /** What the panel shows, as it last reported: its layer goes first. */
+  private selection: ViewSelection | undefined;
   private status: { text: string; isError: boolean } | undefined;
 
   constructor(
@@ -88,9 +93,18 @@ export class AttentionPanel extends Disposable {
     this.postCapture();
   }
 
-  /** The capture without its vectors (the webview asks for those when a view needs them), probabilities packed. */
+  /**
+   * The capture without its vectors (the webview asks for those when a view needs them), with the
+   * probabilities of the layer the panel shows, then all layers. The heads overview needs them all at once.
+   */
   private postCapture(): void {
-    if (this.capture) this.post({ type: 'capture', capture: toPanelCapture(this.capture) });
+    const capture = this.capture;
+    if (!capture) return;
+    const captureId = ++this.captureId;
+    const firstLayer = this.selection?.view === 'heads' ? undefined : Math.min(this.selection?.layer ?? 0, capture.layers - 1);
+    const panelCapture = toPanelCapture(capture, firstLayer);
+    this.post({ type: 'capture', captureId, capture: panelCapture });
+    if (panelCapture.probsLayer !== undefined) this.post({ type: 'layers', captureId, probs: packProbs(capture.probs) });
   }
 
   /** Shows a note or an error in the panel. */
@@ -113,6 +127,7 @@ export class AttentionPanel extends Disposable {
     }
     switch (message.type) {
       case 'ready':
+        this.selection = message.selection;
         this.postCapture();
         if (this.status) this.post({ type: 'status', ...this.status });
         return;
@@ -120,6 +135,7 @@ export class AttentionPanel extends Disposable {
         if (this.capture) this.post({ type: 'vectors', vectors: splitVectors(this.capture).vectors });
         return;
       case 'selectionChanged':
+        this.selection = message.selection;
         this.events.onSelection(message.selection);
         return;
       case 'revealToken':

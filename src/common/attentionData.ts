@@ -42,6 +42,8 @@ export interface AttentionCapture {
    * they are as large as the probabilities and only Step by step and the JSON export use them.
    */
   readonly vectorsOnRequest?: boolean;
+  /** Set in the webview while only this layer's probabilities have arrived (see PanelCapture). */
+  readonly onlyLayer?: number;
   /** Set when the text had more tokens than the cap and its start was cut. */
   readonly cut?: { readonly originalTokens: number; readonly keptTokens: number };
   /** Where the text came from, for the panel's title. */
@@ -52,18 +54,49 @@ export interface AttentionCapture {
 /** The per-token vectors of a capture, which travel to the webview only on request. */
 export type CaptureVectors = Pick<AttentionCapture, 'q' | 'k' | 'v' | 'embedTokens' | 'embedPositions'>;
 
-/** The capture as the host posts it to the panel: no vectors, probabilities packed (see probsPacking.ts). */
-export type PanelCapture = Omit<AttentionCapture, 'probs' | 'q' | 'k' | 'v' | 'embedTokens' | 'embedPositions'> & { readonly probs: PackedProbs };
+/**
+ * The capture as the host posts it to the panel: no vectors, probabilities packed (see
+ * probsPacking.ts). With `probsLayer` set, `probs` holds that one layer ([1, heads, T, T]) — the
+ * one the panel shows — and all layers follow in a `layers` message: the heatmap need not wait for
+ * the other seven eighths of the bytes.
+ */
+export type PanelCapture = Omit<AttentionCapture, 'probs' | 'q' | 'k' | 'v' | 'embedTokens' | 'embedPositions' | 'onlyLayer'> & {
+  readonly probs: PackedProbs;
+  readonly probsLayer?: number;
+};
 
-/** What the host posts to the panel for a capture (see PanelCapture). */
-export function toPanelCapture(capture: AttentionCapture): PanelCapture {
+/** One layer's probabilities: [1, heads, T, T], sharing the buffer. */
+function layerOf(probs: TensorData, layer: number): TensorData {
+  const [, heads, rows, cols] = probs.dims;
+  const size = heads * rows * cols;
+  return { dims: [1, heads, rows, cols], data: probs.data.subarray(layer * size, (layer + 1) * size) };
+}
+
+/** What the host posts to the panel for a capture; `firstLayer`: send only that layer now (see PanelCapture). */
+export function toPanelCapture(capture: AttentionCapture, firstLayer?: number): PanelCapture {
   const { probs, ...light } = splitVectors(capture).light;
-  return { ...light, probs: packProbs(probs) };
+  if (firstLayer === undefined || capture.layers < 2 || !Number.isInteger(firstLayer) || firstLayer < 0 || firstLayer >= capture.layers) {
+    return { ...light, probs: packProbs(probs) };
+  }
+  return { ...light, probs: packProbs(layerOf(probs, firstLayer)), probsLayer: firstLayer };
 }
 
 /** The capture the views draw from, rebuilt in the webview from what the host posted. */
 export function fromPanelCapture(panel: PanelCapture): AttentionCapture {
-  return { ...panel, probs: unpackProbs(panel.probs) };
+  const { probsLayer, ...rest } = panel;
+  const probs = unpackProbs(panel.probs);
+  if (probsLayer === undefined) return { ...rest, probs };
+  // The other layers stay 0 until they arrive; `onlyLayer` keeps the views from showing them.
+  const [, heads, rows, cols] = probs.dims;
+  const data = new Float32Array(panel.layers * heads * rows * cols); // [layers, heads, T, T]
+  data.set(probs.data, probsLayer * heads * rows * cols);
+  return { ...rest, probs: { dims: [panel.layers, heads, rows, cols], data }, onlyLayer: probsLayer };
+}
+
+/** The capture once all layers' probabilities arrived (the `layers` message). */
+export function withAllLayers(capture: AttentionCapture, probs: PackedProbs): AttentionCapture {
+  const { onlyLayer: _partial, ...rest } = capture;
+  return { ...rest, probs: unpackProbs(probs) };
 }
 
 /** Splits a capture into what every view needs and the vectors that can wait. */

@@ -1,6 +1,7 @@
 /** Messages between the extension host and the attention panel's webview. */
 
 import type { CaptureVectors, PanelCapture } from './attentionData';
+import type { PackedProbs } from './probsPacking';
 
 export type AttentionViewName = 'matrix' | 'heads' | 'headView' | 'steps';
 
@@ -18,7 +19,10 @@ export interface ViewSelection {
 
 /** Host → webview. */
 export type ToWebviewMessage =
-  | { readonly type: 'capture'; readonly capture: PanelCapture }
+  /** A new capture; `captureId` ties a later `layers` message to it. */
+  | { readonly type: 'capture'; readonly captureId: number; readonly capture: PanelCapture }
+  /** All layers' probabilities of capture `captureId`, after a capture that carried one layer. */
+  | { readonly type: 'layers'; readonly captureId: number; readonly probs: PackedProbs }
   /** The q/k/v and embeddings of the current capture, answering `needVectors`. */
   | { readonly type: 'vectors'; readonly vectors: CaptureVectors }
   | { readonly type: 'status'; readonly text: string; readonly isError: boolean }
@@ -29,7 +33,8 @@ export type ToWebviewMessage =
 
 /** Webview → host. */
 export type FromWebviewMessage =
-  | { readonly type: 'ready' }
+  /** The panel's script started; with the view and layer it restored, so the first capture can send that layer first. */
+  | { readonly type: 'ready'; readonly selection?: ViewSelection }
   /** A view needs the current capture's q/k/v and embeddings (see AttentionCapture.vectorsOnRequest). */
   | { readonly type: 'needVectors' }
   | { readonly type: 'selectionChanged'; readonly selection: ViewSelection }
@@ -66,8 +71,10 @@ export function parseFromWebview(message: unknown): FromWebviewMessage | undefin
   if (typeof message !== 'object' || message === null) return undefined;
   const m = message as Record<string, unknown>;
   switch (m.type) {
-    case 'ready':
-      return { type: 'ready' };
+    case 'ready': {
+      const selection = parseSelection(m.selection);
+      return selection ? { type: 'ready', selection } : { type: 'ready' };
+    }
     case 'needVectors':
       return { type: 'needVectors' };
     case 'selectionChanged': {

@@ -3,7 +3,8 @@
  * host's messages, saves the selection with setState and reports selection changes and paints.
  */
 
-import { fromPanelCapture, type AttentionCapture } from '../common/attentionData';
+import { fromPanelCapture, withAllLayers, type AttentionCapture } from '../common/attentionData';
+import type { PackedProbs } from '../common/probsPacking';
 import type { AttentionViewName, ToWebviewMessage, ViewSelection } from '../common/webviewProtocol';
 import { captureToJson } from './captureExport';
 import { el } from './domBuilder';
@@ -41,6 +42,12 @@ export class AttentionApp {
   private vectorsRequested = false;
   /** A JSON export waiting for the vectors. */
   private exportAfterVectors = false;
+  /** The host's number for the current capture, which its `layers` message carries. */
+  private captureId: number | undefined;
+  /** A paint that waits for the other layers (the view or layer shown is not the one that came first). */
+  private paintAfterLayers: { start: number; arrivedAt?: number } | undefined;
+  /** A JSON export waiting for the other layers. */
+  private exportAfterLayers = false;
 
   constructor(private readonly root: HTMLElement, private readonly api: VsCodeApi) {
     this.selection = restoreSelection(api.getState());
@@ -56,11 +63,20 @@ export class AttentionApp {
     this.watchSize();
   }
 
+  /** The view and layer shown, which the host sends first when a capture comes. */
+  get currentSelection(): ViewSelection {
+    return this.selection;
+  }
+
   /** Handles one message from the host. */
   receive(message: ToWebviewMessage): void {
     switch (message.type) {
       case 'capture':
+        this.captureId = message.captureId;
         this.showCapture(fromPanelCapture(message.capture));
+        return;
+      case 'layers':
+        this.receiveLayers(message.captureId, message.probs);
         return;
       case 'status':
         this.banner.show(message.text, message.isError);
@@ -88,6 +104,8 @@ export class AttentionApp {
     this.capture = capture;
     this.vectorsRequested = false;
     this.exportAfterVectors = false;
+    this.paintAfterLayers = undefined;
+    this.exportAfterLayers = false;
     this.causal = isCausal(capture);
     this.banner.clear();
     const fitted = fitSelection(this.selection, capture);
@@ -106,6 +124,24 @@ export class AttentionApp {
       this.api.postMessage({ type: 'needVectors' });
     }
     return true;
+  }
+
+  private receiveLayers(captureId: number, probs: PackedProbs): void {
+    const capture = this.capture;
+    // A late answer for an earlier capture, or layers already here: nothing to do.
+    if (!capture || captureId !== this.captureId || capture.onlyLayer === undefined) return;
+    this.capture = withAllLayers(capture, probs);
+    this.causal = isCausal(this.capture);
+    const waiting = this.paintAfterLayers;
+    this.paintAfterLayers = undefined;
+    if (waiting) {
+      this.banner.clear();
+      this.paint(waiting.start, false, waiting.arrivedAt);
+    }
+    if (this.exportAfterLayers) {
+      this.exportAfterLayers = false;
+      this.exportView('json');
+    }
   }
 
   private receiveVectors(vectors: Partial<AttentionCapture>): void {
@@ -142,6 +178,19 @@ export class AttentionApp {
   private paint(start: number, moveFocus: boolean, arrivedAt?: number): void {
     const capture = this.capture;
     if (!capture) return;
+    if (capture.onlyLayer !== undefined && (this.selection.view === 'heads' || this.selection.layer !== capture.onlyLayer)) {
+      // Only the layer that came first is here: wait for the rest rather than draw zeros.
+      this.paintAfterLayers = { start, arrivedAt };
+      this.toolbar.update(capture, this.selection);
+      this.banner.show('Loading the other layers…', false);
+      this.viewHost.replaceChildren(el('p', { class: 'empty-state' }, 'Loading the other layers…'));
+      return;
+    }
+    if (this.paintAfterLayers) {
+      // Back on the layer that is here: draw it, and drop the wait.
+      this.paintAfterLayers = undefined;
+      this.banner.clear();
+    }
     if (this.selection.view === 'steps' && this.requestVectors()) {
       this.banner.show('Loading the queries, keys and values…', false);
     }
@@ -172,6 +221,8 @@ export class AttentionApp {
     if (!capture) return;
     if (format === 'png') {
       this.api.postMessage({ type: 'export', format: 'png', dataUrl: this.views[this.selection.view].exportCanvas().toDataURL('image/png') });
+    } else if (capture.onlyLayer !== undefined) {
+      this.exportAfterLayers = true; // the export carries every layer: it goes out when they arrive
     } else if (this.requestVectors()) {
       this.exportAfterVectors = true; // the export carries q/k/v: it goes out when they arrive
     } else {

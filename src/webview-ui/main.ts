@@ -13,4 +13,4 @@ window.addEventListener('message', (event: MessageEvent<ToWebviewMessage>) => {
   app.receive(event.data);
 });
 
-api.postMessage({ type: 'ready' });
+api.postMessage({ type: 'ready', selection: app.currentSelection });

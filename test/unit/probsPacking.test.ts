@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { fromPanelCapture, toPanelCapture, type AttentionCapture, type TensorData } from '../../src/common/attentionData';
+import { fromPanelCapture, toPanelCapture, withAllLayers, type AttentionCapture, type TensorData } from '../../src/common/attentionData';
 import { causalAttention } from '../../src/common/attentionMath';
 import { packProbs, triangleSize, unpackProbs } from '../../src/common/probsPacking';
 
@@ -71,5 +71,35 @@ describe('toPanelCapture / fromPanelCapture', () => {
     const { probs: _p, q: _q, k: _k, v: _v, ...rest } = capture;
     const { probs: _rebuiltProbs, ...rebuiltRest } = rebuilt;
     assert.deepStrictEqual(rebuiltRest, { ...rest, vectorsOnRequest: true });
+  });
+});
+
+describe('one layer first (toPanelCapture with a layer, fromPanelCapture, withAllLayers)', () => {
+  const capture = (): AttentionCapture => ({
+    tokens: ['a', 'b', 'c'], tokenIds: [1, 2, 3], offsets: [[0, 1], [1, 2], [2, 3]], text: 'abc',
+    layers: 3, heads: 2, headDim: 4, modelName: 'm', probs: causalProbs(3, 2, 3), positionKind: 'learned', origin: { kind: 'selection', label: 'x' },
+  });
+
+  it('sends only the asked layer, and the webview holds it in place with the others still 0', () => {
+    const full = capture();
+    const panel = toPanelCapture(full, 1);
+    assert.strictEqual(panel.probsLayer, 1);
+    assert.deepStrictEqual(panel.probs.dims, [1, 2, 3, 3]);
+    const rebuilt = fromPanelCapture(panel);
+    assert.strictEqual(rebuilt.onlyLayer, 1);
+    assert.deepStrictEqual(rebuilt.probs.dims, [3, 2, 3, 3]);
+    const size = 2 * 3 * 3;
+    assert.deepStrictEqual(Array.from(rebuilt.probs.data.subarray(size, 2 * size)), Array.from(full.probs.data.subarray(size, 2 * size)));
+    assert.ok(rebuilt.probs.data.subarray(0, size).every((x) => x === 0));
+    const complete = withAllLayers(rebuilt, packProbs(full.probs));
+    assert.strictEqual(complete.onlyLayer, undefined);
+    assert.ok(!('onlyLayer' in complete));
+    assert.deepStrictEqual(Array.from(complete.probs.data), Array.from(full.probs.data));
+  });
+
+  it('sends everything for a one-layer model or a layer that does not exist', () => {
+    for (const layer of [undefined, -1, 3, 1.5]) assert.strictEqual(toPanelCapture(capture(), layer).probsLayer, undefined, String(layer));
+    const single = { ...capture(), layers: 1, probs: causalProbs(1, 2, 3) };
+    assert.strictEqual(toPanelCapture(single, 0).probsLayer, undefined);
   });
 });

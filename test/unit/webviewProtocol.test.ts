@@ -6,6 +6,8 @@ const selection = { view: 'matrix', layer: 1, head: 'mean', heads: [0, 2], query
 describe('parseFromWebview', () => {
   it('accepts every well-formed message', () => {
     assert.deepStrictEqual(parseFromWebview({ type: 'ready' }), { type: 'ready' });
+    assert.deepStrictEqual(parseFromWebview({ type: 'ready', selection }), { type: 'ready', selection });
+    assert.deepStrictEqual(parseFromWebview({ type: 'ready', selection: { ...selection, view: 'evil' } }), { type: 'ready' }, 'a bad selection is dropped, the ready kept');
     assert.deepStrictEqual(parseFromWebview({ type: 'needVectors', extra: 1 }), { type: 'needVectors' });
     assert.deepStrictEqual(parseFromWebview({ type: 'selectionChanged', selection }), { type: 'selectionChanged', selection });
     assert.deepStrictEqual(parseFromWebview({ type: 'revealToken', index: 3 }), { type: 'revealToken', index: 3 });

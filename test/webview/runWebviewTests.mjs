@@ -90,6 +90,34 @@ async function postCapture(page, value = capture) {
   }, { ...value, probs });
 }
 
+/** Packs probabilities as the host does and turns them into something page.evaluate can carry. */
+function packedForPage(dims, data) {
+  const packed = packing.packProbs({ dims, data });
+  return { dims: packed.dims, layout: packed.layout, base64: Buffer.from(packed.data.buffer, packed.data.byteOffset, packed.data.byteLength).toString('base64') };
+}
+
+/** Posts a capture the way the host does when it sends one layer first (`probsLayer`), numbered `captureId`. */
+async function postFirstLayer(page, layer, captureId, value = capture) {
+  const all = dataOf(value.probs);
+  const [, heads, rows, cols] = value.probs.dims;
+  const size = heads * rows * cols;
+  const probs = packedForPage([1, heads, rows, cols], all.subarray(layer * size, (layer + 1) * size));
+  await page.evaluate(([c, id, first]) => {
+    const floats = (base64) => new Float32Array(Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0)).buffer);
+    const message = { ...c, probs: { dims: c.probs.dims, layout: c.probs.layout, data: floats(c.probs.base64) }, probsLayer: first, q: undefined, k: undefined, v: undefined, embedTokens: undefined, embedPositions: undefined, vectorsOnRequest: true };
+    window.postMessage({ type: 'capture', captureId: id, capture: message }, '*');
+  }, [{ ...value, probs }, captureId, layer]);
+}
+
+/** Posts every layer's probabilities for capture `captureId`, as the host does right after the first layer. */
+async function postAllLayers(page, captureId, value = capture) {
+  const probs = packedForPage(value.probs.dims, dataOf(value.probs));
+  await page.evaluate(([p, id]) => {
+    const data = new Float32Array(Uint8Array.from(atob(p.base64), (ch) => ch.charCodeAt(0)).buffer);
+    window.postMessage({ type: 'layers', captureId: id, probs: { dims: p.dims, layout: p.layout, data } }, '*');
+  }, [probs, captureId]);
+}
+
 async function post(page, message) {
   await page.evaluate((m) => window.postMessage(m, '*'), message);
 }
@@ -405,6 +433,38 @@ test('vectors on request: step by step asks the host for q/k/v once, then shows 
   assert.ok(JSON.parse(exported.json).q, 'the export carries q');
   assert.equal((await posted(page)).filter((m) => m.type === 'needVectors').length, 1, 'asked once');
   assert.deepEqual(errors, []);
+});
+
+test('one layer first: the matrix paints from it; other layers, the overview and the JSON export wait for the rest', async (context) => {
+  const { page, errors } = await openPanel(context, { withCapture: false });
+  const ready = (await posted(page)).find((m) => m.type === 'ready');
+  assert.equal(ready.selection?.layer, 0, 'ready tells the host the layer it shows');
+  let before = (await posted(page)).length;
+  await postFirstLayer(page, 0, 7);
+  await waitForPosted(page, (m) => m.type === 'rendered' && m.view === 'matrix', before, 'rendered from the first layer');
+  await hoverCell(page, 4, 1);
+  await page.waitForFunction(() => document.querySelector('#matrix .matrix-tooltip')?.dataset.row === '4');
+  assert.ok((await page.locator('#matrix .matrix-tooltip').textContent()).includes(prob(0, 0, 4, 1).toFixed(4)));
+  // Layer 1 has not come yet: the panel says so instead of drawing zeros.
+  await page.locator('#layer-select').selectOption('1');
+  await page.locator('#view .empty-state', { hasText: 'Loading the other layers' }).waitFor();
+  before = (await posted(page)).length;
+  await post(page, { type: 'requestExport', format: 'json' });
+  await postAllLayers(page, 6); // a late answer for an earlier capture changes nothing
+  await page.waitForTimeout(100);
+  assert.ok(await page.locator('#view .empty-state', { hasText: 'Loading the other layers' }).isVisible());
+  await postAllLayers(page, 7);
+  await waitForPosted(page, (m) => m.type === 'rendered' && m.view === 'matrix', before, 'rendered once the layers came');
+  await hoverCell(page, 5, 2);
+  await page.waitForFunction(() => document.querySelector('#matrix .matrix-tooltip')?.dataset.row === '5');
+  assert.ok((await page.locator('#matrix .matrix-tooltip').textContent()).includes(prob(1, 0, 5, 2).toFixed(4)));
+  // The export waited for the layers (and asks for the vectors this capture left with the host).
+  const needVectors = await waitForPosted(page, (m) => m.type === 'needVectors', before, 'needVectors for the export');
+  assert.ok(needVectors);
+  await page.locator('button[data-view="heads"]').click();
+  await page.locator('#heads canvas').first().waitFor();
+  assert.deepEqual(errors, []);
+  await assertValidMessages(page);
 });
 
 test('a longer text (200 tokens, 4 × 4 heads) renders every view', async (context) => {
