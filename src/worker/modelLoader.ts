@@ -86,14 +86,23 @@ export class ModelLoader {
       throw this.describeLoadError(error, options.source, located.location);
     }
     if (calibration && !calibration.earlier && loaded.info.backend === 'webgpu') {
-      loaded = await this.calibrate(loaded, calibration.key, transformers, options, started);
+      try {
+        loaded = await this.calibrate(loaded, calibration.key, transformers, options, started);
+      } catch (error) {
+        throw this.describeLoadError(error, options.source, located.location);
+      }
     }
     return loaded;
   }
 
-  /** Whether `auto`'s WebGPU choice is to be calibrated, and an earlier calibration for it. */
+  /**
+   * Whether `auto`'s WebGPU choice is to be calibrated, and an earlier calibration for it. Only local
+   * weights of a known size up to CALIBRATION_MAX_WEIGHTS_BYTES are: a Hub model's size is not known
+   * before it is fetched, and holding a large model twice costs more than the measurement tells.
+   */
   private calibrationFor(decision: BackendDecision, located: LocatedModel): { key: string; earlier?: CalibrationResult } | undefined {
-    if (decision.backend !== 'webgpu' || !decision.adapter || located.weightsBytes > CALIBRATION_MAX_WEIGHTS_BYTES) return undefined;
+    if (decision.backend !== 'webgpu' || !decision.adapter) return undefined;
+    if (located.weightsBytes <= 0 || located.weightsBytes > CALIBRATION_MAX_WEIGHTS_BYTES) return undefined;
     const key = calibrationKey(decision.adapter, located.location, located.weightsBytes);
     const earlier = this.calibrations.get(key);
     return earlier ? { key, earlier } : { key };
