@@ -28,7 +28,7 @@ export class Toolbar {
   private readonly model = el('span', { class: 'model-name' });
   private readonly cutNote = el('div', { class: 'cut-note', role: 'note', hidden: true });
 
-  constructor(private readonly actions: ToolbarActions) {
+  constructor(actions: ToolbarActions) {
     this.tabs = TABS.map((tab) => {
       const button = el('button', { type: 'button', role: 'tab', class: 'view-tab', 'data-view': tab.view, title: tab.title, 'aria-selected': 'false' }, tab.label);
       button.addEventListener('click', () => actions.select({ view: tab.view }));
