@@ -11,8 +11,8 @@ export const WEIGHT_FILES: Readonly<Record<Dtype, string>> = {
   q8: 'onnx/model_quantized.onnx',
 };
 
-export interface CheckedFolder {
-  readonly config: Record<string, unknown>;
+/** The weights file chosen in a folder. */
+export interface FolderWeights {
   readonly dtype: Dtype;
   readonly weightsPath: string;
   readonly weightsBytes: number;
@@ -34,8 +34,8 @@ function readJson(file: string): Record<string, unknown> {
   throw new LensError('MODEL_INVALID', `${file} is not a valid JSON object; the model files look damaged.`);
 }
 
-/** Validates the Hugging Face layout in `folder` and picks the weights file for `dtype` (for `auto`, the one `backend` runs best). */
-export function checkModelFolder(folder: string, dtype: DtypeChoice, backend: Backend = 'cpu'): CheckedFolder {
+/** Validates the Hugging Face layout in `folder` (config with a model type, a readable tokenizer) and returns the config. */
+export function checkModelFolder(folder: string): Record<string, unknown> {
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
     throw new LensError('MODEL_NOT_FOUND', `The model folder ${folder} does not exist.`);
   }
@@ -44,6 +44,11 @@ export function checkModelFolder(folder: string, dtype: DtypeChoice, backend: Ba
     throw new LensError('MODEL_INVALID', `${path.join(folder, 'config.json')} has no "model_type", so the architecture is unknown.`);
   }
   readJson(path.join(folder, 'tokenizer.json'));
+  return config;
+}
+
+/** The weights file in `folder` for `dtype` (for `auto`, the one `backend` runs best that is there). */
+export function pickFolderWeights(folder: string, dtype: DtypeChoice, backend: Backend): FolderWeights {
   const candidates: readonly Dtype[] = dtype === 'auto' ? preferredDtypes(backend) : [dtype];
   for (const candidate of candidates) {
     const weightsPath = path.join(folder, WEIGHT_FILES[candidate]);
@@ -52,7 +57,7 @@ export function checkModelFolder(folder: string, dtype: DtypeChoice, backend: Ba
       if (weightsBytes < 64) {
         throw new LensError('MODEL_INVALID', `${weightsPath} is only ${weightsBytes} bytes; the model file is damaged.`);
       }
-      return { config, dtype: candidate, weightsPath, weightsBytes };
+      return { dtype: candidate, weightsPath, weightsBytes };
     }
   }
   const wanted = candidates.map((c) => WEIGHT_FILES[c]).join(' or ');

@@ -17,7 +17,7 @@ import { detectSummaryFormat } from '../common/summaryPrompt';
 import { CalibrationStore, calibrationKey } from './calibrationStore';
 import { KvCacheReuse } from './kvCacheReuse';
 import { releaseModel, type LoadedModel } from './loadedModel';
-import { checkModelFolder } from './modelFolder';
+import { checkModelFolder, pickFolderWeights } from './modelFolder';
 import { startRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
 import { loadWithAttentionTaps } from './tappedSession';
@@ -34,13 +34,19 @@ export interface LoaderOptions extends RuntimeOptions {
   readonly calibrationFile?: string;
 }
 
-/** A model found and checked, with the weights file chosen for a backend. */
+/** A model found and checked (once per load), before any backend is chosen. */
 interface LocatedModel {
   readonly modelId: string;
-  readonly dtype: Dtype;
   readonly config: Record<string, unknown>;
-  readonly weightsBytes: number;
   readonly location: string;
+  /** The local folder, for choosing its weights file; absent for a Hub model. */
+  readonly folder?: string;
+}
+
+/** The weights a backend runs: their dtype, and their size when known (0 for a Hub model not yet fetched). */
+interface ChosenWeights {
+  readonly dtype: Dtype;
+  readonly weightsBytes: number;
 }
 
 /** See the module comment. */
@@ -63,31 +69,32 @@ export class ModelLoader {
     const transformers = await runtime.transformers;
     await releaseCurrent();
     const decided = await runtime.decision;
-    let located = await this.locate(options, transformers, decided.backend);
-    let backend = settleBackendForWeights(decided, options.device, located.dtype);
+    const located = await this.locate(options, transformers);
+    let weights = this.weightsFor(located, options, decided.backend);
+    let backend = settleBackendForWeights(decided, options.device, weights.dtype);
     // `auto` on a hardware GPU keeps WebGPU only where it decodes faster: an earlier verdict, or a calibration below.
-    const calibration = options.device === 'auto' ? this.calibrationFor(backend, located) : undefined;
+    const calibration = options.device === 'auto' ? this.calibrationFor(backend, located, weights) : undefined;
     if (calibration?.earlier) {
       backend = calibratedBackend(backend, calibration.earlier, false);
-      if (backend.backend !== 'webgpu') located = await this.locate(options, transformers, backend.backend);
+      weights = this.weightsFor(located, options, backend.backend);
     }
     let loaded: LoadedModel;
     try {
       try {
-        loaded = await this.loadOn(transformers, options, located, backend, started);
+        loaded = await this.loadOn(transformers, options, located, weights, backend, started);
       } catch (error) {
         // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
         if (backend.backend !== 'webgpu') throw error;
         backend = webGpuFallback(decided, error);
-        located = await this.locate(options, transformers, backend.backend);
-        loaded = await this.loadOn(transformers, options, located, backend, started);
+        weights = this.weightsFor(located, options, backend.backend);
+        loaded = await this.loadOn(transformers, options, located, weights, backend, started);
       }
     } catch (error) {
       throw this.describeLoadError(error, options.source, located.location);
     }
     if (calibration && !calibration.earlier && loaded.info.backend === 'webgpu') {
       try {
-        loaded = await this.calibrate(loaded, calibration.key, transformers, options, started);
+        loaded = await this.calibrate(loaded, calibration.key, transformers, options, located, started);
       } catch (error) {
         throw this.describeLoadError(error, options.source, located.location);
       }
@@ -100,10 +107,10 @@ export class ModelLoader {
    * weights of a known size up to CALIBRATION_MAX_WEIGHTS_BYTES are: a Hub model's size is not known
    * before it is fetched, and holding a large model twice costs more than the measurement tells.
    */
-  private calibrationFor(decision: BackendDecision, located: LocatedModel): { key: string; earlier?: CalibrationResult } | undefined {
+  private calibrationFor(decision: BackendDecision, located: LocatedModel, weights: ChosenWeights): { key: string; earlier?: CalibrationResult } | undefined {
     if (decision.backend !== 'webgpu' || !decision.adapter) return undefined;
-    if (located.weightsBytes <= 0 || located.weightsBytes > CALIBRATION_MAX_WEIGHTS_BYTES) return undefined;
-    const key = calibrationKey(decision.adapter, located.location, located.weightsBytes);
+    if (weights.weightsBytes <= 0 || weights.weightsBytes > CALIBRATION_MAX_WEIGHTS_BYTES) return undefined;
+    const key = calibrationKey(decision.adapter, located.location, weights.weightsBytes);
     const earlier = this.calibrations.get(key);
     return earlier ? { key, earlier } : { key };
   }
@@ -112,8 +119,8 @@ export class ModelLoader {
    * Measures decoding on the WebGPU model just loaded and on the same model loaded for cpu, keeps
    * the faster, releases the other and remembers the verdict. A cpu load that fails keeps WebGPU.
    */
-  private async calibrate(gpu: LoadedModel, key: string, transformers: TransformersModule, options: LoadOptions, started: number): Promise<LoadedModel> {
-    const cpuModel = async (backend: BackendDecision): Promise<LoadedModel> => this.loadOn(transformers, options, await this.locate(options, transformers, 'cpu'), backend, started);
+  private async calibrate(gpu: LoadedModel, key: string, transformers: TransformersModule, options: LoadOptions, located: LocatedModel, started: number): Promise<LoadedModel> {
+    const cpuModel = (backend: BackendDecision): Promise<LoadedModel> => this.loadOn(transformers, options, located, this.weightsFor(located, options, 'cpu'), backend, started);
     let webgpuTokensPerSecond: number;
     try {
       webgpuTokensPerSecond = await this.measureDecodeSpeed(gpu);
@@ -142,12 +149,13 @@ export class ModelLoader {
   }
 
   /** Loads the tokenizer and the model on one backend, with the attention taps, and reads its facts. */
-  private async loadOn(transformers: TransformersModule, options: LoadOptions, located: LocatedModel, backend: BackendDecision, started: number): Promise<LoadedModel> {
+  private async loadOn(transformers: TransformersModule, options: LoadOptions, located: LocatedModel, weights: ChosenWeights, backend: BackendDecision, started: number): Promise<LoadedModel> {
     const progress = (info: ProgressInfo): void => {
       if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
       else if (info.status === 'done') options.onProgress(info.file, 1);
     };
-    const { modelId, config, location, dtype } = located;
+    const { modelId, config, location } = located;
+    const { dtype } = weights;
     const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
       transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
       transformers.AutoModelForCausalLM.from_pretrained(modelId, {
@@ -167,7 +175,7 @@ export class ModelLoader {
       ...(backend.fallback ? { backendFallback: true } : {}),
       dtype,
       modelType: shape.modelType,
-      parameters: shape.parameters ?? parametersFromFileSize(located.weightsBytes, dtype),
+      parameters: shape.parameters ?? parametersFromFileSize(weights.weightsBytes, dtype),
       contextLength: shape.contextLength,
       vocabSize: shape.vocabSize,
       layers: shape.layers,
@@ -184,22 +192,22 @@ export class ModelLoader {
     return { model, tokenizer, info, outputs, eosTokenIds, promptFormat, completionStopTokenIds, summaryFormat, kvCache: new KvCacheReuse(transformers, backend.backend === 'webgpu') };
   }
 
-  /** Where the model is and which weights file `backend` runs (see preferredDtypes). */
-  private async locate(options: LoadOptions, transformers: TransformersModule, backend: Backend): Promise<LocatedModel> {
+  /** Which weights `backend` runs (see preferredDtypes): a file in the folder, or for a Hub model the dtype to fetch. */
+  private weightsFor(located: LocatedModel, options: LoadOptions, backend: Backend): ChosenWeights {
+    if (located.folder !== undefined) return pickFolderWeights(located.folder, options.dtype, backend);
+    return { dtype: options.dtype === 'auto' ? preferredDtypes(backend)[0] : options.dtype, weightsBytes: 0 };
+  }
+
+  /** Where the model is, checked, with transformers.js pointed at it. */
+  private async locate(options: LoadOptions, transformers: TransformersModule): Promise<LocatedModel> {
     const { env } = transformers;
     const source = options.source;
     if (source.kind === 'folder') {
-      const checked = checkModelFolder(source.path, options.dtype, backend);
+      const config = checkModelFolder(source.path);
       env.allowRemoteModels = false;
       env.allowLocalModels = true;
       env.localModelPath = path.dirname(source.path) + path.sep;
-      return {
-        modelId: path.basename(source.path),
-        dtype: checked.dtype,
-        config: checked.config,
-        weightsBytes: checked.weightsBytes,
-        location: source.path,
-      };
+      return { modelId: path.basename(source.path), config, location: source.path, folder: source.path };
     }
     // A Hub model: the host only sends this source when the user allowed downloads.
     fs.mkdirSync(source.cacheDir, { recursive: true });
@@ -219,8 +227,7 @@ export class ModelLoader {
         `Could not fetch ${source.modelId} from ${source.hubUrl}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    const dtype = options.dtype === 'auto' ? preferredDtypes(backend)[0] : options.dtype;
-    return { modelId: source.modelId, dtype, config, weightsBytes: 0, location: `${source.hubUrl}/${source.modelId}` };
+    return { modelId: source.modelId, config, location: `${source.hubUrl}/${source.modelId}` };
   }
 
   private describeLoadError(error: unknown, source: ModelSource, location: string): LensError {
