@@ -40,14 +40,12 @@ export class AttentionApp {
   private lastWidth = 0;
   /** Vectors asked of the host for the current capture and not yet here. */
   private vectorsRequested = false;
-  /** A JSON export waiting for the vectors. */
-  private exportAfterVectors = false;
+  /** A JSON export waiting for what it carries (the other layers, the vectors); it retries when either arrives. */
+  private exportWaiting = false;
   /** The host's number for the current capture, which its `layers` message carries. */
   private captureId: number | undefined;
   /** A paint that waits for the other layers (the view or layer shown is not the one that came first). */
   private paintAfterLayers: { start: number; arrivedAt?: number } | undefined;
-  /** A JSON export waiting for the other layers. */
-  private exportAfterLayers = false;
 
   constructor(private readonly root: HTMLElement, private readonly api: VsCodeApi) {
     this.selection = restoreSelection(api.getState());
@@ -103,9 +101,8 @@ export class AttentionApp {
     const arrivedAt = Date.now();
     this.capture = capture;
     this.vectorsRequested = false;
-    this.exportAfterVectors = false;
+    this.exportWaiting = false;
     this.paintAfterLayers = undefined;
-    this.exportAfterLayers = false;
     this.causal = isCausal(capture);
     this.banner.clear();
     const fitted = fitSelection(this.selection, capture);
@@ -138,10 +135,7 @@ export class AttentionApp {
       this.banner.clear();
       this.paint(waiting.start, false, waiting.arrivedAt);
     }
-    if (this.exportAfterLayers) {
-      this.exportAfterLayers = false;
-      this.exportView('json');
-    }
+    this.retryExport();
   }
 
   private receiveVectors(vectors: Partial<AttentionCapture>): void {
@@ -150,10 +144,14 @@ export class AttentionApp {
     this.capture = { ...capture, ...vectors, vectorsOnRequest: false };
     this.banner.clear();
     if (this.selection.view === 'steps') this.paint(performance.now(), false);
-    if (this.exportAfterVectors) {
-      this.exportAfterVectors = false;
-      this.exportView('json');
-    }
+    this.retryExport();
+  }
+
+  /** A JSON export that was waiting tries again: it goes out, or waits for what is still missing. */
+  private retryExport(): void {
+    if (!this.exportWaiting) return;
+    this.exportWaiting = false;
+    this.exportView('json');
   }
 
   private select(patch: Partial<ViewSelection>): void {
@@ -222,9 +220,9 @@ export class AttentionApp {
     if (format === 'png') {
       this.api.postMessage({ type: 'export', format: 'png', dataUrl: this.views[this.selection.view].exportCanvas().toDataURL('image/png') });
     } else if (capture.onlyLayer !== undefined) {
-      this.exportAfterLayers = true; // the export carries every layer: it goes out when they arrive
+      this.exportWaiting = true; // the export carries every layer: it goes out when they arrive
     } else if (this.requestVectors()) {
-      this.exportAfterVectors = true; // the export carries q/k/v: it goes out when they arrive
+      this.exportWaiting = true; // the export carries q/k/v: it goes out when they arrive
     } else {
       this.api.postMessage({ type: 'export', format: 'json', json: captureToJson(capture, this.selection) });
     }
