@@ -4,6 +4,8 @@
  * families are recognised by their special tokens being in the tokenizer's vocabulary.
  */
 
+import { promptText, type PromptPart } from './promptParts';
+
 export type FimFamily = 'lens' | 'starcoder' | 'qwen' | 'deepseek' | 'codellama' | 'none';
 
 export interface FimTokens { readonly prefix: string; readonly suffix: string; readonly middle: string }
@@ -104,11 +106,16 @@ export function detectPromptFormat(config: Record<string, unknown>, tokenId: (to
   return { family: 'none', stopStrings: unique(COMMON_EOS.filter(inVocabulary).map((stop) => stop.text)), blockedTokenIds: [] };
 }
 
-/** The prompt for a completion at the cursor: FIM when the format has it, else the prefix alone. */
-export function buildCompletionPrompt(format: PromptFormat, prefix: string, suffix: string): string {
+/** The prompt for a completion at the cursor as parts: FIM when the format has it, else the prefix alone. */
+export function completionPromptParts(format: PromptFormat, prefix: string, suffix: string): PromptPart[] {
   const fim = format.fim;
-  if (!fim) return prefix;
-  return `${fim.prefix}${prefix}${fim.suffix}${suffix}${fim.middle}`;
+  if (!fim) return [{ text: prefix }];
+  return [{ control: fim.prefix }, { text: prefix }, { control: fim.suffix }, { text: suffix }, { control: fim.middle }];
+}
+
+/** The completion prompt as one string (see completionPromptParts). */
+export function buildCompletionPrompt(format: PromptFormat, prefix: string, suffix: string): string {
+  return promptText(completionPromptParts(format, prefix, suffix));
 }
 
 /**

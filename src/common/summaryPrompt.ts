@@ -4,6 +4,8 @@
  * code models get a comment to complete, which base code models continue naturally.
  */
 
+import { promptText, type PromptPart } from './promptParts';
+
 export type SummaryFormat =
   | { readonly kind: 'trained'; readonly template: string }
   | { readonly kind: 'chat' }
@@ -37,9 +39,17 @@ export function summaryChatMessages(code: string, languageId: string): { role: '
   ];
 }
 
-/** The prompt text for the trained and comment formats (chat prompts are built by the tokenizer's template). */
-export function buildSummaryPrompt(format: Exclude<SummaryFormat, { kind: 'chat' }>, code: string, languageId: string): string {
-  if (format.kind === 'trained') return format.template.replace('{code}', code);
+/** The prompt for the trained and comment formats as parts, the code literal (chat prompts are built by the tokenizer's template). */
+export function summaryPromptParts(format: Exclude<SummaryFormat, { kind: 'chat' }>, code: string, languageId: string): PromptPart[] {
+  if (format.kind === 'trained') {
+    const at = format.template.indexOf('{code}');
+    return [{ control: format.template.slice(0, at) }, { text: code }, { control: format.template.slice(at + '{code}'.length) }];
+  }
   const marker = lineCommentMarker(languageId);
-  return `${code}\n\n${marker} In one sentence, the code above:\n${marker}`;
+  return [{ text: code }, { control: `\n\n${marker} In one sentence, the code above:\n${marker}` }];
+}
+
+/** The summary prompt as one string (see summaryPromptParts). */
+export function buildSummaryPrompt(format: Exclude<SummaryFormat, { kind: 'chat' }>, code: string, languageId: string): string {
+  return promptText(summaryPromptParts(format, code, languageId));
 }

@@ -69,6 +69,8 @@ function tokenOffsets(tokenizer: PreTrainedTokenizer, ids: readonly number[]): [
 
 export interface CaptureInput {
   readonly text: string;
+  /** Encodes the user's text literally (see PromptEncoder): a special token spelled in it stays text. */
+  readonly encodeText: (text: string) => number[];
   readonly maxTokens: number;
   readonly origin: AttentionCapture['origin'];
   readonly modelName: string;
@@ -88,7 +90,7 @@ export async function captureAttention(
   if (!taps) {
     throw new LensError('BAD_REQUEST', `${input.modelName} has no attention outputs, so its attention cannot be shown.`);
   }
-  const allIds = tokenizer.encode(input.text, { add_special_tokens: false });
+  const allIds = input.encodeText(input.text);
   if (!allIds.length) throw new LensError('BAD_REQUEST', 'There is no text to show attention for.');
   const cap = Math.max(1, Math.min(input.maxTokens, input.contextLength || input.maxTokens));
   const ids = allIds.slice(-cap);

@@ -7,14 +7,16 @@ import type { DynamicCache, PreTrainedModel, Tensor } from '@huggingface/transfo
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { fitContextToBudget } from '../common/contextWindow';
 import { LensError } from '../common/errors';
-import { buildCompletionPrompt } from '../common/promptFormats';
+import { completionPromptParts } from '../common/promptFormats';
+import type { PromptPart } from '../common/promptParts';
 import type { CompletionStopRules, FinishReason, GenerationTimings, ModelInfo } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
-import { buildSummaryPrompt, summaryChatMessages } from '../common/summaryPrompt';
+import { summaryChatMessages, summaryPromptParts } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import { ModelLoader, type LoaderOptions, type LoadOptions } from './modelLoader';
 import { prepareRuntime } from './ortRuntime';
+import { partsAroundPlaceholder, PromptEncoder } from './promptEncoder';
 
 export type { LoadOptions } from './modelLoader';
 
@@ -70,9 +72,14 @@ const CALIBRATION_TOKENS = 24;
 /** Tokens the FIM markers add around the prefix and suffix, plus slack for merges at the joins. */
 const FIM_MARKER_ALLOWANCE = 8;
 
+/** Stands for the code while a chat template is rendered, so that the code can be encoded literally. */
+const CODE_PLACEHOLDER = '\u0000attention-lens:code\u0000';
+
 /** Loads models and runs greedy generation with streaming and cancellation between tokens. */
 export class Engine {
   private loaded: LoadedModel | undefined;
+  /** Encodes prompts for the loaded model's tokenizer (user text never becomes a special token). */
+  private prompts: PromptEncoder | undefined;
   private readonly loader: ModelLoader;
 
   constructor(private readonly options: LoaderOptions) {
@@ -86,8 +93,10 @@ export class Engine {
 
   /** Loads a model, replacing the current one. Throws a LensError that a user can act on. */
   async load(options: LoadOptions): Promise<ModelInfo> {
-    this.loaded = await this.loader.load(options, () => this.dispose());
-    return this.loaded.info;
+    const loaded = await this.loader.load(options, () => this.dispose());
+    this.prompts = new PromptEncoder(loaded.tokenizer);
+    this.loaded = loaded;
+    return loaded.info;
   }
 
   /** Greedy decoding speed on a fixed prompt, after a warm-up that compiles what needs compiling. */
@@ -109,9 +118,12 @@ export class Engine {
     return result.timings.tokensPerSecond;
   }
 
-  /** Greedy generation from a text prompt, streaming tokens and stopping between two tokens when asked. */
+  /**
+   * Greedy generation from a raw prompt (its special tokens count as markers: callers write it,
+   * never a user's file), streaming tokens and stopping between two tokens when asked.
+   */
   async generate(options: GenerateOptions): Promise<GenerateResult> {
-    const loaded = this.require();
+    const { loaded } = this.require();
     return this.run(loaded, {
       ...options,
       inputIds: loaded.tokenizer.encode(options.prompt, { add_special_tokens: false }),
@@ -121,16 +133,16 @@ export class Engine {
 
   /** An inline completion: the text around the cursor within the budget, the family's FIM prompt, stop rules. */
   async complete(options: CompleteOptions): Promise<GenerateResult> {
-    const loaded = this.require();
-    const { tokenizer, promptFormat } = loaded;
-    const countTokens = (text: string): number => tokenizer.encode(text, { add_special_tokens: false }).length;
+    const { loaded, prompts } = this.require();
+    const { promptFormat } = loaded;
+    const countTokens = (text: string): number => prompts.encodeText(text).length;
     // The prompt and the new tokens share the context: the budget never takes the new tokens' room.
     const room = loaded.info.contextLength > 0 ? loaded.info.contextLength - options.maxNewTokens - FIM_MARKER_ALLOWANCE : options.budgetTokens;
     if (room < 8) {
       throw new LensError('PROMPT_TOO_LONG', `${options.maxNewTokens} new tokens leave no room for code in the model's context of ${loaded.info.contextLength}; lower attentionLens.completion.maxNewTokens.`);
     }
     const fitted = fitContextToBudget({ prefix: options.prefix, suffix: options.suffix }, Math.min(options.budgetTokens, room), countTokens);
-    const prompt = buildCompletionPrompt(promptFormat, fitted.prefix, fitted.suffix);
+    const prompt = completionPromptParts(promptFormat, fitted.prefix, fitted.suffix);
     const stopRules: StopRules = {
       stopStrings: [...promptFormat.stopStrings, ...(options.stop.extraStopStrings ?? [])],
       singleLine: options.stop.singleLine,
@@ -140,7 +152,7 @@ export class Engine {
     };
     return this.run(loaded, {
       ...options,
-      inputIds: tokenizer.encode(prompt, { add_special_tokens: false }),
+      inputIds: prompts.encode(prompt),
       blockedTokenIds: promptFormat.blockedTokenIds,
       stopRules,
       stopTokenIds: loaded.completionStopTokenIds,
@@ -150,21 +162,24 @@ export class Engine {
 
   /** A one-line summary of `code` (for a doc comment), in the model family's summary format. */
   async summarize(options: SummarizeOptions): Promise<GenerateResult> {
-    const loaded = this.require();
+    const { loaded, prompts } = this.require();
     const { tokenizer, summaryFormat } = loaded;
     const room = Math.max(16, loaded.info.contextLength - options.maxNewTokens - 8);
     let code = options.code;
     let cut = false;
-    const promptFor = (body: string): string =>
-      summaryFormat.kind === 'chat'
-        ? (tokenizer.apply_chat_template(summaryChatMessages(body, options.languageId), { tokenize: false, add_generation_prompt: true }) as string)
-        : buildSummaryPrompt(summaryFormat, body, options.languageId);
-    let ids = tokenizer.encode(promptFor(code), { add_special_tokens: false });
+    const promptFor = (body: string): PromptPart[] => {
+      if (summaryFormat.kind !== 'chat') return summaryPromptParts(summaryFormat, body, options.languageId);
+      const rendered = tokenizer.apply_chat_template(summaryChatMessages(CODE_PLACEHOLDER, options.languageId), { tokenize: false, add_generation_prompt: true }) as string;
+      const parts = partsAroundPlaceholder(rendered, CODE_PLACEHOLDER, body);
+      if (!parts) throw new LensError('MODEL_INVALID', `The chat template of ${loaded.info.name} rewrites the message text, so the code cannot be passed to it safely.`);
+      return parts;
+    };
+    let ids = prompts.encode(promptFor(code));
     // Keep the head of long code: the signature and first lines say most about what it does.
     while (ids.length > room && code.length > 1) {
       code = code.slice(0, Math.floor(code.length * Math.min(0.9, room / ids.length)));
       cut = true;
-      ids = tokenizer.encode(promptFor(code), { add_special_tokens: false });
+      ids = prompts.encode(promptFor(code));
     }
     return this.run(loaded, {
       ...options,
@@ -175,9 +190,9 @@ export class Engine {
     });
   }
 
-  private require(): LoadedModel {
-    if (!this.loaded) throw new LensError('NOT_LOADED', 'No model is loaded yet.');
-    return this.loaded;
+  private require(): { loaded: LoadedModel; prompts: PromptEncoder } {
+    if (!this.loaded || !this.prompts) throw new LensError('NOT_LOADED', 'No model is loaded yet.');
+    return { loaded: this.loaded, prompts: this.prompts };
   }
 
   private async run(loaded: LoadedModel, options: RunOptions): Promise<GenerateResult> {
@@ -287,11 +302,12 @@ export class Engine {
 
   /** One forward pass over `text` with the attention taps (see attentionCapture.ts). */
   async attention(text: string, maxTokens: number, origin: AttentionCapture['origin']): Promise<{ capture: AttentionCapture; forwardMs: number }> {
-    const loaded = this.require();
+    const { loaded, prompts } = this.require();
     const { transformers } = await prepareRuntime(loaded.info.backend, this.options);
     const positionKind: PositionKind = loaded.info.modelType === 'gpt2' ? 'learned' : /llama|qwen|mistral|phi|gemma/.test(loaded.info.modelType) ? 'rotary' : 'unknown';
     return captureAttention(transformers, loaded.model, loaded.tokenizer, loaded.outputs, {
       text,
+      encodeText: (part) => prompts.encodeText(part),
       maxTokens,
       origin,
       modelName: loaded.info.name,
@@ -304,6 +320,7 @@ export class Engine {
   async dispose(): Promise<void> {
     const loaded = this.loaded;
     this.loaded = undefined;
+    this.prompts = undefined;
     if (loaded) await releaseModel(loaded);
   }
 }

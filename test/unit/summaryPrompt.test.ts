@@ -6,6 +6,9 @@ describe('summary prompts', () => {
     const format = detectSummaryFormat({ attention_lens: { summarization: { template: '<sum_code>{code}<sum_doc>' } } }, true);
     assert.deepStrictEqual(format, { kind: 'trained', template: '<sum_code>{code}<sum_doc>' });
     assert.strictEqual(buildSummaryPrompt(format as { kind: 'trained'; template: string }, 'f()', 'python'), '<sum_code>f()<sum_doc>');
+    // String.replace would read `$&` and `$'` in the code as replacement patterns.
+    const code = "s = re.sub(r'(x)', r'$&$1', t)  # '$'";
+    assert.strictEqual(buildSummaryPrompt(format as { kind: 'trained'; template: string }, code, 'python'), `<sum_code>${code}<sum_doc>`);
   });
   it('uses the chat template when the tokenizer has one, else a comment to complete', () => {
     assert.deepStrictEqual(detectSummaryFormat({}, true), { kind: 'chat' });
