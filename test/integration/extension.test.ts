@@ -4,59 +4,10 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
+import { EXTENSION_ID, waitForState, type LensApi, type LensState } from './lensApi';
 import { note } from './note';
 
-const EXTENSION_ID = 'attention-lens.attention-lens';
 const LOAD_TIMEOUT_MS = 120_000;
-
-/** What the extension's API reports (the contract with src/extension). */
-interface LensState {
-  readonly state: 'idle' | 'loading' | 'ready' | 'busy' | 'error';
-  readonly modelName?: string;
-  readonly backend?: 'cpu' | 'wasm' | 'webgpu';
-  readonly info?: { readonly backendReason: string; readonly backendFallback?: boolean; readonly dtype: string };
-  readonly error?: string;
-}
-
-/** The object `activate()` returns. */
-interface LensApi {
-  getState(): LensState;
-  readonly onDidChangeState: vscode.Event<LensState>;
-}
-
-/**
- * Resolves with the first state (current or later) that satisfies `accept`. Rejects on the
- * first `error` state that `accept` does not take, or after `timeoutMs`, naming the last state.
- */
-function waitForState(api: LensApi, accept: (s: LensState) => boolean, timeoutMs: number, what: string): Promise<LensState> {
-  return new Promise((resolve, reject) => {
-    let last = api.getState();
-    const check = (s: LensState): boolean => {
-      last = s;
-      if (accept(s)) {
-        finish();
-        resolve(s);
-        return true;
-      }
-      if (s.state === 'error') {
-        finish();
-        reject(new Error(`${what}: the extension reported an error: ${s.error ?? '(no message)'}`));
-        return true;
-      }
-      return false;
-    };
-    const subscription = api.onDidChangeState(check);
-    const timer = setTimeout(() => {
-      finish();
-      reject(new Error(`${what}: not reached within ${timeoutMs / 1000} s; last state ${JSON.stringify(last)}`));
-    }, timeoutMs);
-    function finish(): void {
-      clearTimeout(timer);
-      subscription.dispose();
-    }
-    check(api.getState());
-  });
-}
 
 describe('Attention Lens in VS Code', () => {
   let api: LensApi | undefined;
