@@ -7,6 +7,7 @@ import type { FromWebviewMessage } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
 import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
+import { isSecretFile, secretFileRefusal } from '../completion/secretFiles';
 import { ATTENTION_VIEW_TYPE, AttentionPanel } from './attentionPanel';
 import { EditorOverlay } from './editorOverlay';
 
@@ -19,6 +20,12 @@ interface PendingPaint {
   readonly answeredMs: number;
   readonly tokens: number;
 }
+
+/**
+ * Characters per token that Show Attention reads at most before the worker's token cut: code
+ * averages about 3, so a huge selection is cut here, on the host, and never copied whole.
+ */
+const MAX_CHARS_PER_TOKEN = 16;
 
 /** Text to capture and where it sits in a document (if it does). */
 interface CaptureSource {
@@ -87,12 +94,21 @@ export class AttentionController extends Disposable {
       return;
     }
     const { document, selection } = editor;
+    if (isSecretFile(document.fileName)) {
+      void vscode.window.showInformationMessage(secretFileRefusal(document.fileName));
+      return;
+    }
+    const settings = this.settings();
     let range: vscode.Range = selection;
     if (selection.isEmpty) {
       const line = selection.active.line;
-      const first = Math.max(0, line - this.settings().linesAround);
+      const first = Math.max(0, line - settings.linesAround);
       range = new vscode.Range(first, 0, line, document.lineAt(line).text.length);
     }
+    // The panel keeps the end of long text; cut it here so a 5 MB selection never leaves the host whole.
+    const endOffset = document.offsetAt(range.end);
+    const keptStart = Math.max(document.offsetAt(range.start), endOffset - settings.maxTokens * MAX_CHARS_PER_TOKEN);
+    range = new vscode.Range(document.positionAt(keptStart), range.end);
     const text = document.getText(range);
     const where = `${vscode.workspace.asRelativePath(document.uri)}:${range.start.line + 1}-${range.end.line + 1}`;
     await this.capture({

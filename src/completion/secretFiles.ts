@@ -40,3 +40,9 @@ export function isSecretFile(fileName: string): boolean {
   if (CREDENTIALS_DATA.test(baseName)) return true;
   return SECRET_EXTENSIONS.some((extension) => baseName.endsWith(extension));
 }
+
+/** The sentence the commands show when they refuse a secret file. */
+export function secretFileRefusal(fileName: string): string {
+  const baseName = fileName.split(/[\\/]/).pop() ?? fileName;
+  return `Attention Lens never reads secret files: ${baseName} looks like one (.env, keys, credentials), so it stays out of the model.`;
+}

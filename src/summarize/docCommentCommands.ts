@@ -5,6 +5,7 @@ import { LensError } from '../common/errors';
 import { Disposable } from '../host/disposable';
 import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
+import { isSecretFile, secretFileRefusal } from '../completion/secretFiles';
 import { normaliseSummary, planDocCommentEdit } from './docCommentFormatter';
 import type { CodeBlock } from './functionLocator';
 import { looksLikeProse } from './summaryCheck';
@@ -41,6 +42,7 @@ export class DocCommentCommands extends Disposable {
       void vscode.window.showInformationMessage('Attention Lens: open a file and put the cursor in a function first.');
       return;
     }
+    if (refusedAsSecret(editor.document)) return;
     const block = await locateBlock(editor);
     if (!block) {
       void vscode.window.showInformationMessage('Attention Lens: no function was found at the cursor. Select the code to document instead.');
@@ -86,7 +88,7 @@ export class DocCommentCommands extends Disposable {
   /** Summarize Selection: shows the summary with Copy and Insert, without editing. */
   private async summarizeSelection(): Promise<void> {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) return;
+    if (!editor || refusedAsSecret(editor.document)) return;
     const block = await locateBlock(editor);
     if (!block) {
       void vscode.window.showInformationMessage('Attention Lens: select some code (or put the cursor in a function) to summarize.');
@@ -138,4 +140,11 @@ export class DocCommentCommands extends Disposable {
       return undefined;
     }
   }
+}
+
+/** True (and says so) when the document is a secret file, whose text never reaches the model. */
+function refusedAsSecret(document: vscode.TextDocument): boolean {
+  if (!isSecretFile(document.fileName)) return false;
+  void vscode.window.showInformationMessage(secretFileRefusal(document.fileName));
+  return true;
 }

@@ -13,12 +13,13 @@ import * as attention from './specs/attention.e2e.mjs';
 import * as completion from './specs/completion.e2e.mjs';
 import * as docComment from './specs/docComment.e2e.mjs';
 import * as modelInfo from './specs/modelInfo.e2e.mjs';
+import * as secretFiles from './specs/secretFiles.e2e.mjs';
 import * as statusBar from './specs/statusBar.e2e.mjs';
 import { closeAllEditors } from './ui.mjs';
 import { e2eWorkspaceSettings, prepareWorkspace, restoreWorkspaceFiles, userModel } from './workspace.mjs';
 
 /** Run in this order: later specs use what earlier ones found (the model name, a ready model). */
-const specs = [statusBar, modelInfo, completion, attention, docComment];
+const specs = [statusBar, modelInfo, secretFiles, completion, attention, docComment];
 /** The whole stage, start-up included (about 45 s when all is well on 2 busy cores). */
 const timeoutMs = Number(process.env.ATTENTION_LENS_E2E_TIMEOUT_MS || 6 * 60_000);
 /** One spec's bound; each of its waits is bounded too, this only stops a spec that loops on. */
