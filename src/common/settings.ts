@@ -1,8 +1,13 @@
 /** The extension's settings, read through one typed function with defaults and clamps. */
 
+import { LensError } from './errors';
+import { DEFAULT_ATTENTION_BUDGET_MB } from './attentionBudget';
 import type { DeviceChoice, DtypeChoice } from './protocol';
 
 export const SETTINGS_SECTION = 'attentionLens';
+
+/** The Hugging Face Hub; `hubUrl` points elsewhere only for a mirror. */
+export const DEFAULT_HUB_URL = 'https://huggingface.co';
 
 export interface LensSettings {
   readonly model: string;
@@ -37,11 +42,47 @@ export function readSettings(get: SettingGetter): LensSettings {
   return {
     model: text(get('model'), ''),
     allowDownloads: get('allowDownloads') === true,
-    hubUrl: text(get('hubUrl'), 'https://huggingface.co').replace(/\/+$/, '') || 'https://huggingface.co',
+    // Kept as text: a bad address is reported only when a Hub model needs it (see parseHubUrl).
+    hubUrl: text(get('hubUrl'), DEFAULT_HUB_URL).replace(/\/+$/, '') || DEFAULT_HUB_URL,
     device: oneOf(get('device'), DEVICES, 'auto'),
     dtype: oneOf(get('dtype'), DTYPES, 'auto'),
     requestTimeoutMs: clampedNumber(get('requestTimeoutMs'), 1000, 600000, 30000),
   };
+}
+
+/** A checked `hubUrl`: the base that file paths are appended to, and the host a download contacts. */
+export interface HubAddress {
+  /** Scheme, host, port and any path prefix (a mirror), without a trailing slash. */
+  readonly url: string;
+  /** Host and port, as a user would recognise them in a message ("huggingface.co"). */
+  readonly host: string;
+}
+
+/**
+ * Checks the `hubUrl` setting: only http(s) with a host. Other schemes (`file:`, `ftp:`…) would
+ * have transformers.js read or contact something that is no hub; credentials would travel with
+ * every request; a query or fragment would swallow the file paths appended to it.
+ */
+export function parseHubUrl(value: string): HubAddress {
+  const problem = (why: string, shown = value): LensError =>
+    new LensError('MODEL_NOT_FOUND', `${SETTINGS_SECTION}.hubUrl is ${JSON.stringify(shown)}, ${why}. Set it to an address like ${DEFAULT_HUB_URL}.`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw problem('which is not a web address');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw problem(`but only http:// and https:// hubs are used, not ${url.protocol}`);
+  if (url.hostname === '') throw problem('which names no host');
+  if (url.username !== '' || url.password !== '') {
+    const withoutCredentials = new URL(url.href);
+    withoutCredentials.username = '';
+    withoutCredentials.password = '';
+    // The message is shown and logged, so the password is not repeated in it.
+    throw problem('with a user name or password that every request would send', withoutCredentials.href);
+  }
+  if (url.search !== '' || url.hash !== '') throw problem('which has a query or fragment, where the model files\' paths would go');
+  return { url: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, host: url.host };
 }
 
 /** Settings whose change needs the model reloaded. */
@@ -75,6 +116,8 @@ export interface AttentionSettings {
   readonly maxTokens: number;
   /** Lines above the cursor taken when nothing is selected. */
   readonly linesAround: number;
+  /** Most megabytes one capture may take (probabilities grow with T²); longer text keeps its end. */
+  readonly memoryBudgetMB: number;
 }
 
 /** Builds validated attention settings. */
@@ -82,5 +125,6 @@ export function readAttentionSettings(get: SettingGetter): AttentionSettings {
   return {
     maxTokens: clampedNumber(get('maxTokens'), 8, 1024, 256),
     linesAround: clampedNumber(get('linesAround'), 1, 500, 20),
+    memoryBudgetMB: clampedNumber(get('memoryBudgetMB'), 16, 4096, DEFAULT_ATTENTION_BUDGET_MB),
   };
 }

@@ -1,8 +1,8 @@
 /** Tells the user about a model error once, with a button that does something about it. */
 
 import * as vscode from 'vscode';
-import { actionFor, type ErrorCode } from '../common/errors';
-import { SETTINGS_SECTION } from '../common/settings';
+import { actionFor, type ErrorAction, type ErrorCode } from '../common/errors';
+import { parseHubUrl, readSettings, SETTINGS_SECTION } from '../common/settings';
 
 const BUTTONS = {
   openSettings: 'Open Settings',
@@ -13,14 +13,14 @@ const BUTTONS = {
 /** Shows `message` with the action that fits `code`, and performs it when clicked. */
 export async function notifyModelError(code: ErrorCode, message: string): Promise<void> {
   const action = actionFor(code);
-  const button = action === 'none' ? undefined : BUTTONS[action];
+  const button = buttonLabel(action);
   const choice = await (button
     ? vscode.window.showErrorMessage(`Attention Lens: ${message}`, button)
     : vscode.window.showErrorMessage(`Attention Lens: ${message}`));
   if (!choice) return;
   switch (action) {
     case 'openSettings':
-      await vscode.commands.executeCommand('workbench.action.openSettings', `${SETTINGS_SECTION}.model`);
+      await vscode.commands.executeCommand('workbench.action.openSettings', settingToOpen(message));
       return;
     case 'allowDownloads':
       await vscode.workspace.getConfiguration(SETTINGS_SECTION).update('allowDownloads', true, vscode.ConfigurationTarget.Global);
@@ -31,4 +31,25 @@ export async function notifyModelError(code: ErrorCode, message: string): Promis
     case 'none':
       return;
   }
+}
+
+/**
+ * The button for `action`. Allowing downloads names the host the click lets Attention Lens
+ * contact (read now: it is the host the next load uses), so consent is given to a named party.
+ */
+function buttonLabel(action: ErrorAction): string | undefined {
+  if (action === 'none') return undefined;
+  if (action !== 'allowDownloads') return BUTTONS[action];
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  try {
+    return `${BUTTONS.allowDownloads} from ${parseHubUrl(readSettings((key) => config.get(key)).hubUrl).host}`;
+  } catch {
+    return BUTTONS.allowDownloads; // a bad hubUrl is reported before any download error, so this is rare
+  }
+}
+
+/** The setting a message names (e.g. `attentionLens.hubUrl`), else the model setting most errors are about. */
+function settingToOpen(message: string): string {
+  const named = new RegExp(`\\b${SETTINGS_SECTION}\\.(hubUrl|model|device|dtype)\\b`).exec(message);
+  return named ? named[0] : `${SETTINGS_SECTION}.model`;
 }

@@ -6,13 +6,14 @@
  */
 
 import * as fs from 'fs';
-import * as path from 'path';
 import type { ProgressInfo } from '@huggingface/transformers';
 import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, preferredDtypes, settleBackendForWeights, type BackendDecision, type CalibrationResult } from '../common/backendChoice';
 import { LensError } from '../common/errors';
+import { checkHubRevision, hubRevisionCacheDir } from '../common/modelSource';
 import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
 import { detectPromptFormat } from '../common/promptFormats';
 import type { Backend, DeviceChoice, Dtype, DtypeChoice, ModelInfo, ModelSource } from '../common/protocol';
+import { parseHubUrl } from '../common/settings';
 import { detectSummaryFormat } from '../common/summaryPrompt';
 import { CalibrationStore, calibrationKey } from './calibrationStore';
 import { KvCacheReuse } from './kvCacheReuse';
@@ -41,6 +42,8 @@ interface LocatedModel {
   readonly location: string;
   /** The local folder, for choosing its weights file; absent for a Hub model. */
   readonly folder?: string;
+  /** What every `from_pretrained` call gets: for a Hub model its revision and that revision's cache folder. */
+  readonly pretrained: { readonly revision?: string; readonly cache_dir?: string };
 }
 
 /** The weights a backend runs: their dtype, and their size when known (0 for a Hub model not yet fetched). */
@@ -154,11 +157,12 @@ export class ModelLoader {
       if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
       else if (info.status === 'done') options.onProgress(info.file, 1);
     };
-    const { modelId, config, location } = located;
+    const { modelId, config, location, pretrained } = located;
     const { dtype } = weights;
     const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
-      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
+      transformers.AutoTokenizer.from_pretrained(modelId, { ...pretrained, progress_callback: progress }),
       transformers.AutoModelForCausalLM.from_pretrained(modelId, {
+        ...pretrained,
         dtype,
         device: transformersDevice(backend.backend),
         progress_callback: progress,
@@ -198,44 +202,61 @@ export class ModelLoader {
     return { dtype: options.dtype === 'auto' ? preferredDtypes(backend)[0] : options.dtype, weightsBytes: 0 };
   }
 
-  /** Where the model is, checked, with transformers.js pointed at it. */
+  /** Where the model is, checked, with transformers.js pointed at it (and, for a folder, at nothing else). */
   private async locate(options: LoadOptions, transformers: TransformersModule): Promise<LocatedModel> {
     const { env } = transformers;
     const source = options.source;
     if (source.kind === 'folder') {
       const config = checkModelFolder(source.path);
+      // A file missing from the folder is an error, never a download: no remote models, no cache of
+      // an earlier Hub load, and the folder's absolute path as the id (transformers.js never sends
+      // a path to a hub, and a folder name that is no valid Hub id is still read from the folder).
       env.allowRemoteModels = false;
       env.allowLocalModels = true;
-      env.localModelPath = path.dirname(source.path) + path.sep;
-      return { modelId: path.basename(source.path), config, location: source.path, folder: source.path };
+      env.useFSCache = false;
+      return { modelId: source.path, config, location: source.path, folder: source.path, pretrained: {} };
     }
-    // A Hub model: the host only sends this source when the user allowed downloads.
-    fs.mkdirSync(source.cacheDir, { recursive: true });
+    // A Hub model: the host only sends this source when the user allowed downloads. Its revision
+    // becomes part of URLs and cache paths, so it is checked here too.
+    checkHubRevision(source.revision);
+    const hub = parseHubUrl(source.hubUrl);
+    const cacheDir = hubRevisionCacheDir(source.cacheDir, hub.url, source.revision);
+    fs.mkdirSync(cacheDir, { recursive: true });
     env.allowLocalModels = false;
     env.allowRemoteModels = true;
-    env.remoteHost = source.hubUrl + '/';
-    env.remotePathTemplate = '{model}/resolve/{revision}/';
+    env.remoteHost = hub.url + '/';
+    // The revision is written into the template rather than left to its `{revision}` placeholder:
+    // transformers.js 4.3 drops the revision on some requests (get_tokenizer_files asks for
+    // tokenizer_config.json with no options, i.e. at main), and every file must come from this one.
+    env.remotePathTemplate = `{model}/resolve/${encodeURIComponent(source.revision)}/`;
     env.useFSCache = true;
-    env.cacheDir = source.cacheDir;
+    env.cacheDir = cacheDir;
+    // Passed to every from_pretrained: `cache_dir` also keys transformers.js's memoised lookups.
+    const pretrained = { revision: source.revision, cache_dir: cacheDir };
     let config: Record<string, unknown>;
     try {
-      const pretrained = await transformers.AutoConfig.from_pretrained(source.modelId, { revision: source.revision });
-      config = JSON.parse(JSON.stringify(pretrained)) as Record<string, unknown>;
+      const fetched = await transformers.AutoConfig.from_pretrained(source.modelId, pretrained);
+      config = JSON.parse(JSON.stringify(fetched)) as Record<string, unknown>;
     } catch (error) {
       throw new LensError(
         'DOWNLOAD_FAILED',
-        `Could not fetch ${source.modelId} from ${source.hubUrl}: ${error instanceof Error ? error.message : String(error)}`,
+        `Could not fetch ${source.modelId}${revisionLabel(source.revision)} from ${hub.host}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    return { modelId: source.modelId, config, location: `${source.hubUrl}/${source.modelId}` };
+    return { modelId: source.modelId, config, location: `${hub.url}/${source.modelId}${revisionLabel(source.revision)}`, pretrained };
   }
 
   private describeLoadError(error: unknown, source: ModelSource, location: string): LensError {
     if (error instanceof LensError) return error;
     const message = error instanceof Error ? error.message : String(error);
     if (source.kind === 'hub') {
-      return new LensError('DOWNLOAD_FAILED', `Could not load ${source.modelId} from ${source.hubUrl}: ${message}`);
+      return new LensError('DOWNLOAD_FAILED', `Could not load ${source.modelId}${revisionLabel(source.revision)} from ${source.hubUrl}: ${message}`);
     }
     return new LensError('MODEL_INVALID', `The model in ${location} could not be loaded (${message}). Its files may be damaged or of an unsupported kind.`);
   }
+}
+
+/** `@revision` for messages and locations, empty for `main`. */
+function revisionLabel(revision: string): string {
+  return revision === 'main' ? '' : `@${revision}`;
 }
