@@ -1,7 +1,7 @@
 /** The attention commands: capture text through the model, show it in the panel, shade the editor. */
 
 import * as vscode from 'vscode';
-import type { AttentionCapture } from '../common/attentionData';
+import { cutSentence, type AttentionCapture } from '../common/attentionData';
 import { readAttentionSettings, SETTINGS_SECTION } from '../common/settings';
 import type { FromWebviewMessage } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
@@ -137,10 +137,11 @@ export class AttentionController extends Disposable {
     }
     const startedAt = performance.now();
     const startedEpoch = Date.now();
+    const settings = this.settings();
     try {
       const event = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: 'Attention Lens: reading attention…' },
-        () => this.models.attention({ text: source.text, maxTokens: this.settings().maxTokens, origin: source.origin }),
+        () => this.models.attention({ text: source.text, maxTokens: settings.maxTokens, budgetBytes: settings.memoryBudgetMB * 1024 * 1024, origin: source.origin }),
       );
       const capture = event.capture;
       // A cut keeps the end of the text, so the kept text starts later in the document.
@@ -148,9 +149,7 @@ export class AttentionController extends Disposable {
       this.pendingPaint = { startedAt, startedEpoch, forwardMs: event.forwardMs, answeredMs: Math.round(performance.now() - startedAt), tokens: capture.tokens.length };
       this.panel.show(capture);
       this.overlay.setCapture(capture, source.text.endsWith(capture.text) ? source.document : undefined, startOffset);
-      if (capture.cut) {
-        this.log.appendLine(`[attention] showing the last ${capture.cut.keptTokens} of ${capture.cut.originalTokens} tokens (attentionLens.attention.maxTokens)`);
-      }
+      if (capture.cut) this.log.appendLine(`[attention] ${cutSentence(capture.cut)}`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.log.appendLine(`[attention] ${message}`);

@@ -4,7 +4,8 @@
  */
 
 import * as vscode from 'vscode';
-import { splitVectors, toPanelCapture, type AttentionCapture } from '../common/attentionData';
+import { formatBytes } from '../common/attentionBudget';
+import { captureHeldBytes, splitVectors, toPanelCapture, type AttentionCapture } from '../common/attentionData';
 import { packProbs } from '../common/probsPacking';
 import { parseFromWebview, type FromWebviewMessage, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
@@ -79,9 +80,19 @@ export class AttentionPanel extends Disposable {
       panel.onDidDispose(() => {
         listeners.forEach((l) => l.dispose());
         this.panel = undefined;
+        this.release();
         this.events.onClosed();
       }),
     ];
+  }
+
+  /** Drops the capture once nobody can see it: a closed panel must not keep its megabytes alive. */
+  private release(): void {
+    const capture = this.capture;
+    this.capture = undefined;
+    this.status = undefined;
+    this.selection = undefined;
+    if (capture) this.log.appendLine(`[attention] panel closed; its capture (${formatBytes(captureHeldBytes(capture))}) was released`);
   }
 
   /** Shows a capture (opening the panel). */

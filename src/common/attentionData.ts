@@ -3,6 +3,7 @@
  * Tensors travel as `{ dims, data: Float32Array }` (transferable buffers), never nested arrays.
  */
 
+import { formatBytes } from './attentionBudget';
 import { packProbs, unpackProbs, type PackedProbs } from './probsPacking';
 
 /** A dense float32 tensor, row-major. */
@@ -45,11 +46,28 @@ export interface AttentionCapture {
   /** Set in the webview while only this layer's probabilities have arrived (see PanelCapture). */
   readonly onlyLayer?: number;
   /** Set when the text had more tokens than the cap and its start was cut. */
-  readonly cut?: { readonly originalTokens: number; readonly keptTokens: number };
+  readonly cut?: {
+    readonly originalTokens: number;
+    readonly keptTokens: number;
+    /** Set when the memory budget, not the token cap, decided the cut: what all the tokens would have taken. */
+    readonly memory?: { readonly fullBytes: number; readonly budgetBytes: number };
+  };
   /** Where the text came from, for the panel's title. */
   readonly origin: { readonly kind: 'selection' | 'cursor' | 'completion' | 'summary'; readonly label: string };
 }
 
+
+/** Bytes of tensor data a capture holds. */
+export function captureHeldBytes(capture: AttentionCapture): number {
+  return [capture.probs, capture.q, capture.k, capture.v, capture.embedTokens, capture.embedPositions].reduce((sum, t) => sum + (t ? t.data.byteLength : 0), 0);
+}
+
+/** What a cut kept and why, as the panel and the log say it. */
+export function cutSentence(cut: NonNullable<AttentionCapture['cut']>): string {
+  const kept = `showing the last ${cut.keptTokens} of ${cut.originalTokens} tokens`;
+  if (!cut.memory) return `${kept} (attentionLens.attention.maxTokens)`;
+  return `${kept}: more would take ${formatBytes(cut.memory.fullBytes)} of attention data, over the ${formatBytes(cut.memory.budgetBytes)} budget (attentionLens.attention.memoryBudgetMB)`;
+}
 
 /** The per-token vectors of a capture, which travel to the webview only on request. */
 export type CaptureVectors = Pick<AttentionCapture, 'q' | 'k' | 'v' | 'embedTokens' | 'embedPositions'>;

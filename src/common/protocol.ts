@@ -86,6 +86,8 @@ export interface AttentionRequest {
   readonly text: string;
   /** Longest token sequence to show; longer text keeps its end. */
   readonly maxTokens: number;
+  /** Most bytes the capture may take (see attentionBudget.ts; default DEFAULT_ATTENTION_BUDGET_MB); longer text keeps its end. */
+  readonly budgetBytes?: number;
   readonly origin: AttentionCapture['origin'];
 }
 

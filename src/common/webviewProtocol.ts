@@ -3,6 +3,10 @@
 import type { CaptureVectors, PanelCapture } from './attentionData';
 import type { PackedProbs } from './probsPacking';
 
+/** The largest PNG export (as a data URL) and JSON export the host takes in one message. */
+export const MAX_EXPORT_PNG_CHARS = 64 * 1024 * 1024;
+export const MAX_EXPORT_JSON_CHARS = 256 * 1024 * 1024;
+
 export type AttentionViewName = 'matrix' | 'heads' | 'headView' | 'steps';
 
 /** The view and selection the panel shows; kept by the webview with setState, reported to the host. */
@@ -84,10 +88,10 @@ export function parseFromWebview(message: unknown): FromWebviewMessage | undefin
     case 'revealToken':
       return isInt(m.index, 0, 1 << 20) ? { type: 'revealToken', index: m.index } : undefined;
     case 'export':
-      if (m.format === 'png' && typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,') && m.dataUrl.length < 64 * 1024 * 1024) {
+      if (m.format === 'png' && typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,') && m.dataUrl.length <= MAX_EXPORT_PNG_CHARS) {
         return { type: 'export', format: 'png', dataUrl: m.dataUrl };
       }
-      if (m.format === 'json' && typeof m.json === 'string' && m.json.length < 256 * 1024 * 1024) return { type: 'export', format: 'json', json: m.json };
+      if (m.format === 'json' && typeof m.json === 'string' && m.json.length <= MAX_EXPORT_JSON_CHARS) return { type: 'export', format: 'json', json: m.json };
       return undefined;
     case 'rendered':
       if (!VIEWS.includes(m.view as AttentionViewName) || typeof m.ms !== 'number' || !Number.isFinite(m.ms)) return undefined;

@@ -5,7 +5,7 @@
 
 import { fromPanelCapture, withAllLayers, type AttentionCapture } from '../common/attentionData';
 import type { PackedProbs } from '../common/probsPacking';
-import type { AttentionViewName, ToWebviewMessage, ViewSelection } from '../common/webviewProtocol';
+import { MAX_EXPORT_PNG_CHARS, type AttentionViewName, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
 import { captureToJson } from './captureExport';
 import { el } from './domBuilder';
 import { isCausal } from './headMatrix';
@@ -218,13 +218,20 @@ export class AttentionApp {
     const capture = this.capture;
     if (!capture) return;
     if (format === 'png') {
-      this.api.postMessage({ type: 'export', format: 'png', dataUrl: this.views[this.selection.view].exportCanvas().toDataURL('image/png') });
+      const dataUrl = this.views[this.selection.view].exportCanvas().toDataURL('image/png');
+      if (dataUrl.length > MAX_EXPORT_PNG_CHARS) {
+        this.banner.show(`This view is too large to export as PNG (${Math.round(dataUrl.length / (1024 * 1024))} MB as a data URL, over ${MAX_EXPORT_PNG_CHARS / (1024 * 1024)} MB). Show attention for fewer tokens and export again.`, true);
+        return;
+      }
+      this.api.postMessage({ type: 'export', format: 'png', dataUrl });
     } else if (capture.onlyLayer !== undefined) {
       this.exportWaiting = true; // the export carries every layer: it goes out when they arrive
     } else if (this.requestVectors()) {
       this.exportWaiting = true; // the export carries q/k/v: it goes out when they arrive
     } else {
-      this.api.postMessage({ type: 'export', format: 'json', json: captureToJson(capture, this.selection) });
+      const exported = captureToJson(capture, this.selection);
+      if ('tooLarge' in exported) this.banner.show(exported.tooLarge, true);
+      else this.api.postMessage({ type: 'export', format: 'json', json: exported.json });
     }
   }
 

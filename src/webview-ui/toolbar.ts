@@ -1,6 +1,6 @@
 /** The panel's toolbar: view tabs, layer and head pickers, exports, and what the capture is. */
 
-import type { AttentionCapture } from '../common/attentionData';
+import { cutSentence, type AttentionCapture } from '../common/attentionData';
 import type { AttentionViewName, ViewSelection } from '../common/webviewProtocol';
 import { el } from './domBuilder';
 
@@ -83,7 +83,8 @@ export class Toolbar {
     this.model.textContent = capture ? capture.modelName : '';
     const cut = capture?.cut;
     this.cutNote.hidden = !cut;
-    this.cutNote.textContent = cut ? `Showing the last ${cut.keptTokens} of ${cut.originalTokens} tokens (the start of the text was cut).` : '';
+    const sentence = cut ? cutSentence(cut) : '';
+    this.cutNote.textContent = sentence ? `${sentence[0].toUpperCase()}${sentence.slice(1)}; the start of the text was cut.` : '';
   }
 
   private fillOptions(select: HTMLSelectElement, options: readonly (readonly [string, string])[]): void {

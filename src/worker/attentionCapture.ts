@@ -5,6 +5,7 @@
 
 import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import type { AttentionCapture, PositionKind, TensorData } from '../common/attentionData';
+import { captureBytes, tokensWithinBudget, type CaptureShape } from '../common/attentionBudget';
 import { LensError } from '../common/errors';
 import type { TransformersModule } from './ortRuntime';
 import type { SessionOutputFilter } from './sessionOutputFilter';
@@ -72,6 +73,9 @@ export interface CaptureInput {
   /** Encodes the user's text literally (see PromptEncoder): a special token spelled in it stays text. */
   readonly encodeText: (text: string) => number[];
   readonly maxTokens: number;
+  /** Most bytes the capture may take; the token cap shrinks to fit. */
+  readonly budgetBytes: number;
+  readonly shape: CaptureShape;
   readonly origin: AttentionCapture['origin'];
   readonly modelName: string;
   readonly contextLength: number;
@@ -92,8 +96,14 @@ export async function captureAttention(
   }
   const allIds = input.encodeText(input.text);
   if (!allIds.length) throw new LensError('BAD_REQUEST', 'There is no text to show attention for.');
-  const cap = Math.max(1, Math.min(input.maxTokens, input.contextLength || input.maxTokens));
+  const tokenCap = Math.max(1, Math.min(input.maxTokens, input.contextLength || input.maxTokens));
+  const memoryCap = tokensWithinBudget(input.shape, input.budgetBytes);
+  const cap = Math.min(tokenCap, memoryCap);
   const ids = allIds.slice(-cap);
+  // Said only when the budget cut what the token cap alone would have kept.
+  const memory = memoryCap < Math.min(tokenCap, allIds.length)
+    ? { fullBytes: captureBytes(input.shape, Math.min(tokenCap, allIds.length)), budgetBytes: input.budgetBytes }
+    : undefined;
   const text = allIds.length > cap ? tokenizer.decode(ids, { skip_special_tokens: false }) : input.text;
   const T = ids.length;
   const wanted = [...taps.probs, ...(taps.q ?? []), ...(taps.k ?? []), ...(taps.v ?? []), taps.embedTokens, taps.embedPositions].filter(
@@ -126,7 +136,7 @@ export async function captureAttention(
     embedTokens: taps.embedTokens ? unbatch(result[taps.embedTokens]) : undefined,
     embedPositions: taps.embedPositions ? unbatch(result[taps.embedPositions]) : undefined,
     positionKind: input.positionKind,
-    cut: allIds.length > cap ? { originalTokens: allIds.length, keptTokens: cap } : undefined,
+    cut: allIds.length > cap ? { originalTokens: allIds.length, keptTokens: cap, ...(memory ? { memory } : {}) } : undefined,
     origin: input.origin,
   };
   return { capture, forwardMs };

@@ -6,7 +6,9 @@
 import type { DynamicCache, PreTrainedModel, Tensor } from '@huggingface/transformers';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { fitContextToBudget } from '../common/contextWindow';
+import { DEFAULT_ATTENTION_BUDGET_MB } from '../common/attentionBudget';
 import { LensError } from '../common/errors';
+import { readModelShape } from '../common/modelConfig';
 import { completionPromptParts } from '../common/promptFormats';
 import type { PromptPart } from '../common/promptParts';
 import type { CompletionStopRules, FinishReason, GenerationTimings, ModelInfo } from '../common/protocol';
@@ -301,7 +303,12 @@ export class Engine {
   }
 
   /** One forward pass over `text` with the attention taps (see attentionCapture.ts). */
-  async attention(text: string, maxTokens: number, origin: AttentionCapture['origin']): Promise<{ capture: AttentionCapture; forwardMs: number }> {
+  async attention(
+    text: string,
+    maxTokens: number,
+    origin: AttentionCapture['origin'],
+    budgetBytes = DEFAULT_ATTENTION_BUDGET_MB * 1024 * 1024,
+  ): Promise<{ capture: AttentionCapture; forwardMs: number }> {
     const { loaded, prompts } = this.require();
     const { transformers } = await prepareRuntime(loaded.info.backend, this.options);
     const positionKind: PositionKind = loaded.info.modelType === 'gpt2' ? 'learned' : /llama|qwen|mistral|phi|gemma/.test(loaded.info.modelType) ? 'rotary' : 'unknown';
@@ -309,6 +316,8 @@ export class Engine {
       text,
       encodeText: (part) => prompts.encodeText(part),
       maxTokens,
+      budgetBytes,
+      shape: { layers: loaded.info.layers, heads: loaded.info.heads, hiddenSize: readModelShape(loaded.model.config as unknown as Record<string, unknown>).hiddenSize },
       origin,
       modelName: loaded.info.name,
       contextLength: loaded.info.contextLength,

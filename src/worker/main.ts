@@ -99,7 +99,7 @@ function attentionJob(engine: Engine, request: AttentionRequest): Job {
     jobClass: 'command',
     async run() {
       try {
-        const { capture, forwardMs } = await engine.attention(request.text, request.maxTokens, request.origin);
+        const { capture, forwardMs } = await engine.attention(request.text, request.maxTokens, request.origin, request.budgetBytes);
         // The tensors move to the host without a copy.
         parentPort?.postMessage({ type: 'attention', id: request.id, capture, forwardMs: Math.round(forwardMs) } satisfies WorkerEvent, captureBuffers(capture));
       } catch (error) {

@@ -52,6 +52,8 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
       if (typeof message.text !== 'string') fail('attention needs text');
       const max = message.maxTokens;
       if (typeof max !== 'number' || !Number.isInteger(max) || max < 1 || max > 8192) fail('maxTokens must be an integer in 1..8192');
+      const budget = message.budgetBytes;
+      if (budget !== undefined && (typeof budget !== 'number' || !Number.isFinite(budget) || budget < 1)) fail('budgetBytes must be a positive number');
       const origin = message.origin;
       if (!isRecord(origin) || typeof origin.kind !== 'string' || typeof origin.label !== 'string') fail('attention needs an origin');
       return message as unknown as WorkerRequest;

@@ -164,6 +164,9 @@ export async function run({ page, workspace, resultsDir }) {
   details.push(`command to painted: ${small.timing.tokens} tokens ${small.timing.commandToPaintedMs} ms, ${large.timing.tokens} tokens ${large.timing.commandToPaintedMs} ms`);
   details.push(`screenshots: ${path.relative(process.cwd(), matrixShot)}, ${path.relative(process.cwd(), stepsShot)}`);
 
+  // Closing the panel lets go of the capture (the host says so in its log).
   await ui.closeAllEditors(page);
+  const released = await ui.waitForLogLine(page, /\[attention\] panel closed; its capture \(([^)]+)\) was released/, { timeoutMs: 15_000 });
+  details.push(`panel closed: ${released[1]} released`);
   return details.join('\n      ');
 }
