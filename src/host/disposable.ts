@@ -17,9 +17,19 @@ export abstract class Disposable implements vscode.Disposable {
     return value;
   }
 
+  /** Disposes everything registered; one that throws does not keep the others alive (their errors are thrown together at the end). */
   dispose(): void {
     if (this.isDisposed) return;
     this.isDisposed = true;
-    while (this.disposables.length) this.disposables.pop()?.dispose();
+    const errors: unknown[] = [];
+    while (this.disposables.length) {
+      try {
+        this.disposables.pop()?.dispose();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} disposables failed to dispose`);
   }
 }
