@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'WORKER_CRASHED'
   | 'WORKER_STOPPED'
+  /** A newer request of the same kind replaced this one before it started (e.g. a newer load). */
+  | 'SUPERSEDED'
   | 'BAD_REQUEST'
   | 'INTERNAL';
 
@@ -28,6 +30,7 @@ const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   TIMEOUT: 'none',
   WORKER_CRASHED: 'reload',
   WORKER_STOPPED: 'none',
+  SUPERSEDED: 'none',
   BAD_REQUEST: 'none',
   INTERNAL: 'reload',
 };

@@ -22,6 +22,7 @@ function loadJob(engine: Engine, request: LoadRequest): Job {
   return {
     id: request.id,
     jobClass: 'control',
+    supersedeKey: 'load',
     async run() {
       try {
         const info = await engine.load({
@@ -35,9 +36,15 @@ function loadJob(engine: Engine, request: LoadRequest): Job {
         post(errorEvent(request.id, error));
       }
     },
-    stop() {}, // a load runs to its end; the host discards a result it no longer wants
-    drop() {
-      post({ type: 'error', id: request.id, code: 'WORKER_STOPPED', message: 'The load was cancelled.' });
+    // A download or a session build has no point to stop at: the host ends the whole worker when a
+    // load outlasts its timeout (see InferenceClient), and discards a result it no longer wants.
+    stop() {},
+    drop(reason) {
+      post(
+        reason === 'superseded'
+          ? { type: 'error', id: request.id, code: 'SUPERSEDED', message: 'A newer load replaced this one before it started.' }
+          : { type: 'error', id: request.id, code: 'WORKER_STOPPED', message: 'The load was cancelled.' },
+      );
     },
   };
 }
@@ -54,6 +61,7 @@ function streamingJob(
   return {
     id: request.id,
     jobClass,
+    supersedeKey: jobClass === 'completion' ? 'completion' : undefined,
     async run() {
       const queuedMs = Math.round(performance.now() - enqueuedAt);
       try {
@@ -106,7 +114,7 @@ function attentionJob(engine: Engine, request: AttentionRequest): Job {
         post(errorEvent(request.id, error));
       }
     },
-    stop() {}, // one forward pass: nothing to stop between
+    stop() {}, // one forward pass: nothing to stop between; past its timeout the host ends the worker
     drop() {
       post({ type: 'error', id: request.id, code: 'WORKER_STOPPED', message: 'The attention request was cancelled.' });
     },

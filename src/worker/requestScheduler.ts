@@ -1,6 +1,9 @@
 /**
- * Runs one request at a time. Loads and disposes go first, then completions (a newer completion
- * replaces a queued older one, whose result nobody wants any more), then commands, in order.
+ * Runs one request at a time. Loads and disposes go first, then completions, then commands, in
+ * order. A newer job with a `supersedeKey` drops the queued older ones with the same key, whose
+ * results nobody wants any more: completions (the cursor moved on) and loads (the settings changed
+ * again, e.g. a model id typed in the Settings UI pausing between words). A running job is never
+ * dropped; one that cannot stop (a load, an attention pass) is the host's to end past its timeout.
  */
 
 export type JobClass = 'control' | 'completion' | 'command';
@@ -8,6 +11,8 @@ export type JobClass = 'control' | 'completion' | 'command';
 export interface Job {
   readonly id: number;
   readonly jobClass: JobClass;
+  /** Jobs with the same key replace each other while queued (see the module comment). */
+  readonly supersedeKey?: 'completion' | 'load';
   /** Runs the request; settles when it has finished, failed or stopped. */
   run(): Promise<void>;
   /** Asks a running job to stop at its next safe point. */
@@ -35,13 +40,10 @@ export class RequestScheduler {
 
   /** Queues a job and starts it when the lane is free. */
   enqueue(job: Job): void {
-    if (job.jobClass === 'completion') {
-      for (let i = this.queue.length - 1; i >= 0; i--) {
-        if (this.queue[i].jobClass === 'completion') {
-          const [older] = this.queue.splice(i, 1);
-          older.drop('superseded');
-        }
-      }
+    if (job.supersedeKey) {
+      const older = this.queue.filter((queued) => queued.supersedeKey === job.supersedeKey);
+      this.queue.splice(0, this.queue.length, ...this.queue.filter((queued) => queued.supersedeKey !== job.supersedeKey));
+      for (const dropped of older) dropped.drop('superseded');
     }
     this.queue.push(job);
     this.pump();

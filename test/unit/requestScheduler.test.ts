@@ -7,12 +7,14 @@ interface Probe {
   finish(): void;
 }
 
-function probe(id: number, jobClass: JobClass, log: string[]): Probe {
+/** A job that runs until `finish()`; completions replace each other as the worker's do, `load` marks a load. */
+function probe(id: number, jobClass: JobClass, log: string[], kind?: 'load'): Probe {
   let finish = (): void => undefined;
   const events: string[] = [];
   const job: Job = {
     id,
     jobClass,
+    supersedeKey: kind ?? (jobClass === 'completion' ? 'completion' : undefined),
     run: () =>
       new Promise<void>((resolve) => {
         log.push(`run ${id}`);
@@ -115,5 +117,36 @@ describe('RequestScheduler', () => {
     scheduler.enqueue(next.job);
     await tick();
     assert.deepStrictEqual(log, ['run 2']);
+  });
+
+  it('drops older queued loads when a newer load arrives, saying they were superseded', async () => {
+    const log: string[] = [];
+    const scheduler = new RequestScheduler();
+    const running = probe(1, 'control', log, 'load');
+    scheduler.enqueue(running.job);
+    const queued = [2, 3, 4].map((id) => probe(id, 'control', log, 'load'));
+    for (const load of queued) scheduler.enqueue(load.job);
+    // The running load cannot be stopped (a download, a session build); only the queued ones go.
+    assert.deepStrictEqual(running.events, []);
+    assert.deepStrictEqual(queued.map((load) => load.events), [['superseded'], ['superseded'], []]);
+    assert.strictEqual(scheduler.queuedCount, 1);
+    running.finish();
+    await tick();
+    assert.deepStrictEqual(log, ['run 1', 'drop 2 superseded', 'drop 3 superseded', 'run 4']);
+  });
+
+  it('keeps queued non-load control jobs and other classes when a load supersedes', () => {
+    const log: string[] = [];
+    const scheduler = new RequestScheduler();
+    scheduler.enqueue(probe(1, 'command', log).job);
+    const dispose = probe(2, 'control', log);
+    const command = probe(3, 'command', log);
+    const completion = probe(4, 'completion', log);
+    scheduler.enqueue(dispose.job);
+    scheduler.enqueue(command.job);
+    scheduler.enqueue(completion.job);
+    scheduler.enqueue(probe(5, 'control', log, 'load').job);
+    assert.deepStrictEqual([dispose.events, command.events, completion.events], [[], [], []]);
+    assert.strictEqual(scheduler.queuedCount, 4);
   });
 });
