@@ -8,6 +8,7 @@ import type { ModelService } from '../inference/modelService';
 import { isSecretFile, secretFileRefusal } from '../completion/secretFiles';
 import { normaliseSummary, planDocCommentEdit } from './docCommentFormatter';
 import type { CodeBlock } from './functionLocator';
+import { relocateBlock } from './blockRelocation';
 import { looksLikeProse } from './summaryCheck';
 import { documentLines, locateBlock } from './symbolSource';
 
@@ -94,11 +95,21 @@ export class DocCommentCommands extends Disposable {
       void vscode.window.showInformationMessage('Attention Lens: select some code (or put the cursor in a function) to summarize.');
       return;
     }
-    const summary = await this.summarize(editor.document, block);
+    const { document } = editor;
+    const summary = await this.summarize(document, block);
     if (summary === undefined) return;
+    // The buttons may be clicked long after: remember the code as it was to find it again.
+    const version = document.version;
+    const blockLines = documentLines(document).slice(block.startLine, block.endLine + 1);
     const choice = await vscode.window.showInformationMessage(`Attention Lens: ${summary}`, 'Copy', 'Insert as Doc Comment');
     if (choice === 'Copy') await vscode.env.clipboard.writeText(summary);
-    if (choice === 'Insert as Doc Comment') await this.insert(editor, block, summary);
+    if (choice !== 'Insert as Doc Comment') return;
+    const target = document.version === version ? block : document.isClosed ? undefined : relocateBlock(block, blockLines, documentLines(document));
+    if (!target) {
+      void vscode.window.showWarningMessage(`Attention Lens: ${block.name ?? 'the code'} changed since it was summarized; nothing was inserted. Run Summarize Selection again.`);
+      return;
+    }
+    await this.insert(editor, target, summary);
   }
 
   /** Streams the model's summary into a cancellable progress notification; undefined when cancelled or failed. */
