@@ -21,10 +21,17 @@ export interface AttentionLensApi {
   whenLoaded(): Promise<void>;
 }
 
+/**
+ * What deactivate() waits for. VS Code calls deactivate() without a context, so this one value
+ * lives at module level; activate() sets it and deactivate() takes it.
+ */
+let shutdownModel: (() => Promise<void>) | undefined;
+
 /** Activates the extension: one model service, its status bar item and the commands. */
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const output = vscode.window.createOutputChannel('Attention Lens');
   const models = new ModelService(context);
+  shutdownModel = () => models.shutdown();
   context.subscriptions.push(output, models, new StatusBar(models.onDidChangeState, models.state));
 
   registerModelCommands(context, models, output);
@@ -82,5 +89,14 @@ function registerDocComments(context: vscode.ExtensionContext, models: ModelServ
   );
 }
 
-/** Everything is disposed through `context.subscriptions`. */
-export function deactivate(): void {}
+/**
+ * Resolves once the model worker has exited (bounded: see ModelService.shutdown), so that the
+ * extension host does not end under a running ONNX Runtime session. Everything else, the model
+ * service included, is disposed through `context.subscriptions`; that disposal stops the same worker
+ * once, not twice.
+ */
+export function deactivate(): Promise<void> | undefined {
+  const shutdown = shutdownModel;
+  shutdownModel = undefined;
+  return shutdown?.();
+}

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'PROMPT_TOO_LONG'
   | 'TIMEOUT'
   | 'WORKER_CRASHED'
+  /** The worker crashed several times in a row; it is not restarted until the model is reloaded. */
+  | 'WORKER_CRASH_LOOP'
   | 'WORKER_STOPPED'
   /** A newer request of the same kind replaced this one before it started (e.g. a newer load). */
   | 'SUPERSEDED'
@@ -29,6 +31,7 @@ const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   PROMPT_TOO_LONG: 'none',
   TIMEOUT: 'none',
   WORKER_CRASHED: 'reload',
+  WORKER_CRASH_LOOP: 'reload',
   WORKER_STOPPED: 'none',
   SUPERSEDED: 'none',
   BAD_REQUEST: 'none',

@@ -1,14 +1,21 @@
 /**
- * Keeps the model the settings name loaded in the worker, and its state: reloads on request, and a
- * device change starts a new worker, since a worker serves one ONNX Runtime build for its life.
+ * Keeps the model the settings name loaded in the worker, and its state. Loads run one after the
+ * other and the last settings win, however fast they change; a device change starts a new worker,
+ * since a worker serves one ONNX Runtime build for its life; a restart after a crash loads what the
+ * settings say then. The state names only the model the newest load brought.
  * No `vscode` import: ModelService reads the settings and fires the state; tests drive this directly.
  */
 
 import { LensError } from '../common/errors';
 import { resolveModelSource, sourceDisplayName, type SourcePaths } from '../common/modelSource';
+import type { DeviceChoice } from '../common/protocol';
 import type { LensSettings } from '../common/settings';
 import { InferenceClient, type ClientOptions, type LoadParams } from './inferenceClient';
 import type { ModelState } from './modelState';
+import { EXIT_GRACE_MS } from './workerExit';
+
+/** How long shutting down waits at most: the worker's own exit grace, then its termination. */
+export const SHUTDOWN_BOUND_MS = EXIT_GRACE_MS + 1000;
 
 /** What the settings ask to load now: a load, or the reason none can start (e.g. downloads are off). */
 export type LoadPlan =
@@ -26,8 +33,8 @@ export function planFromSettings(settings: LensSettings, paths: SourcePaths): Lo
 }
 
 export interface LifecycleOptions {
-  /** How to start the worker; the lifecycle adds the events it listens to. */
-  readonly client: Omit<ClientOptions, 'events'>;
+  /** How to start the worker; the lifecycle adds the events it listens to and the restart's load. */
+  readonly client: Omit<ClientOptions, 'events' | 'reloadAfterRestart'>;
   /** Reads the settings now (never cached) and says what to load. */
   readonly plan: () => LoadPlan;
   /** Called on every state change. */
@@ -39,20 +46,26 @@ export class ModelLifecycle {
   /** The client that serves requests on the loaded model. */
   readonly client: InferenceClient;
   private current: ModelState = { state: 'idle' };
-  private loadGeneration = 0;
+  private generation = 0;
   private activeRequests = 0;
-  private lastDevice: string | undefined;
-  private loading: Promise<void> | undefined;
+  /** The device the worker was started for; undefined when there is none yet or it was stopped. */
+  private workerDevice: DeviceChoice | undefined;
+  /** Serializes what must not interleave between loads: stopping the worker for a new device, then sending the load. */
+  private sending: Promise<void> = Promise.resolve();
+  /** The latest reload, to its end. */
+  private loading: Promise<void> = Promise.resolve();
+  private shutdownDone: Promise<void> | undefined;
 
   constructor(private readonly options: LifecycleOptions) {
     this.client = new InferenceClient({
       ...options.client,
+      // A fresh worker loads what the settings say now, not what they said at the last load.
+      reloadAfterRestart: () => this.reload().then(() => this.whenLoaded()),
       events: {
         onProgress: (_file, fraction) => {
           if (this.current.state === 'loading') this.setState({ ...this.current, progress: fraction });
         },
-        onCrash: (error) => this.setState({ ...this.current, state: 'error', error: error.message, errorCode: error.code }),
-        onReady: (info) => this.setState({ state: 'ready', modelName: info.name, backend: info.backend, info }),
+        onCrash: (error) => this.crashed(error),
       },
     });
   }
@@ -67,40 +80,65 @@ export class ModelLifecycle {
     this.options.onState(next);
   }
 
-  /** Loads the model named by the settings; errors end in the `error` state (never thrown). */
+  /**
+   * Loads the model named by the settings; errors end in the `error` state (never thrown). Loads
+   * run in order and the last one wins: the settings are read when a load's turn comes, a load whose
+   * turn comes after a newer reload is skipped, and only the newest load may report its result.
+   */
   reload(): Promise<void> {
-    const generation = ++this.loadGeneration;
-    const work = this.loadNow(generation);
-    this.loading = work;
-    return work;
+    const generation = ++this.generation;
+    const sent = this.sending.then(() => this.send(generation));
+    this.sending = sent.then(
+      () => undefined,
+      () => undefined,
+    );
+    const done = sent.then((load) => load?.finished);
+    this.loading = done;
+    return done;
   }
 
-  /** Resolves once the current load attempt has finished (successfully or not). */
+  /** Resolves once the latest load attempt has finished (successfully or not). */
   async whenLoaded(): Promise<void> {
-    while (this.loading) {
+    for (;;) {
       const loading = this.loading;
       await loading;
-      if (this.loading === loading) break;
+      if (this.loading === loading) return;
     }
   }
 
-  private async loadNow(generation: number): Promise<void> {
+  /** Reads the settings and sends their load; `finished` settles once its outcome is in the state. */
+  private async send(generation: number): Promise<{ readonly finished: Promise<void> } | undefined> {
+    if (generation !== this.generation) return undefined; // a newer reload came while this one waited
     const plan = this.options.plan();
     if (plan.kind === 'refused') {
       this.fail(plan.error, plan.modelName);
-      return;
+      return undefined;
     }
     const { params, modelName } = plan;
     this.setState({ state: 'loading', modelName, progress: 0 });
-    try {
-      if (this.lastDevice !== undefined && this.lastDevice !== params.device) await this.client.restart();
-      this.lastDevice = params.device;
-      const info = await this.client.load(params);
-      if (generation !== this.loadGeneration) return; // a newer load has started
-      this.setState({ state: 'ready', modelName: info.name, backend: info.backend, info });
-    } catch (error) {
-      if (generation === this.loadGeneration) this.fail(error, modelName);
+    if (this.workerDevice !== undefined && this.workerDevice !== params.device) {
+      // A worker serves one ONNX Runtime build for its life: another device needs a new worker.
+      await this.client.restart();
+      this.workerDevice = undefined;
+      if (generation !== this.generation) return undefined; // the settings changed again while the worker exited
     }
+    this.workerDevice = params.device;
+    const finished = this.client.load(params).then(
+      (info) => {
+        if (generation === this.generation) this.setState({ state: 'ready', modelName: info.name, backend: info.backend, info });
+      },
+      (error: unknown) => {
+        if (generation === this.generation) this.fail(error, modelName);
+      },
+    );
+    return { finished };
+  }
+
+  private crashed(error: LensError): void {
+    // An error state already says why no model serves (downloads off, a missing folder): a crash of
+    // the worker behind it changes nothing the user can do, and the restart reports what follows.
+    if (this.current.state === 'error' && error.code !== 'WORKER_CRASH_LOOP') return;
+    this.setState({ ...this.current, state: 'error', error: error.message, errorCode: error.code });
   }
 
   private fail(error: unknown, modelName: string): void {
@@ -117,6 +155,18 @@ export class ModelLifecycle {
     if (state === 'ready' || state === 'busy') return undefined;
     if (waitForRestart && (state !== 'error' || errorCode === 'WORKER_CRASHED')) return undefined;
     return new LensError(errorCode ?? 'NOT_LOADED', error ?? 'The model is not loaded.');
+  }
+
+  /** Stops the worker; resolves once it has exited, or after SHUTDOWN_BOUND_MS at most. Calling it again waits for the same. */
+  shutdown(): Promise<void> {
+    this.shutdownDone ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, SHUTDOWN_BOUND_MS);
+      void this.client.dispose().finally(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.shutdownDone;
   }
 
   /** Runs a request on the client, marking the state busy while it runs. */

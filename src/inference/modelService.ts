@@ -42,12 +42,17 @@ export class ModelService extends Disposable {
       plan: () => planFromSettings(currentSettings(), paths),
       onState: (state) => this.stateEmitter.fire(state),
     });
-    this.register({ dispose: () => void this.lifecycle.client.dispose() });
+    this.register({ dispose: () => void this.shutdown() });
     this.register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (RELOAD_KEYS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`))) void this.reload();
       }),
     );
+  }
+
+  /** Stops the worker; resolves once it has exited (bounded). Disposal and deactivate() both call it; it stops the worker once. */
+  shutdown(): Promise<void> {
+    return this.lifecycle.shutdown();
   }
 
   /** The state now. */
