@@ -17,7 +17,7 @@ const manifest = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../pa
 const properties = manifest.contributes.configuration.properties;
 
 // Names of settings that can open a connection or carry credentials, now and later.
-const NETWORK_SETTING = /allowDownloads|hubUrl|url|endpoint|server|host|apiKey|token/i;
+const NETWORK_SETTING = /allowDownloads|hubUrl|url$|endpoint|server|host|apiKey|accessToken|authToken|password|secret/i;
 
 describe('package.json settings', () => {
   it('gives every setting that can open the network machine or application scope', () => {
