@@ -7,10 +7,9 @@
 
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { startLocalHub, type LocalHub } from './localHub';
 import { LensError } from '../../src/common/errors';
 import { resolveModelSource } from '../../src/common/modelSource';
 import type { ModelInfo, ModelSource } from '../../src/common/protocol';
@@ -51,28 +50,18 @@ const REVISIONS = new Map<string, Map<string, Buffer>>([
 
 describe('Hub revisions (a local HTTP server that serves different files per revision)', function () {
   this.timeout(180_000);
-  let server: http.Server;
+  let hub: LocalHub;
   let hubUrl: string;
   let scratch: string;
-  const requests: string[] = [];
+  let requests: string[] = [];
   const clients: InferenceClient[] = [];
   /** Greedy ids of the two models, loaded from their local files. */
   const localIds: { fp32?: readonly number[]; q8?: readonly number[] } = {};
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      const url = req.url ?? '';
-      requests.push(url);
-      const match = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(url);
-      const body = match && match[1] === MODEL ? REVISIONS.get(decodeURIComponent(match[2]))?.get(decodeURIComponent(match[3])) : undefined;
-      if (!body) {
-        res.writeHead(404).end('not found');
-        return;
-      }
-      res.writeHead(200, { 'content-length': body.length }).end(body);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    hub = await startLocalHub((model, revision, file) => (model === MODEL ? REVISIONS.get(revision)?.get(file) : undefined));
+    hubUrl = hub.url;
+    requests = hub.requests;
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-hub-revisions-'));
     for (const dtype of ['fp32', 'q8'] as const) {
       const c = client();
@@ -86,7 +75,7 @@ describe('Hub revisions (a local HTTP server that serves different files per rev
     await Promise.all(clients.splice(0).map((c) => c.dispose()));
   });
   after(async () => {
-    await new Promise((resolve) => server.close(resolve));
+    await hub.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 

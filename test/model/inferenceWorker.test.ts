@@ -2,10 +2,9 @@
 
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { folderAsHubModel, startLocalHub, type LocalHub } from './localHub';
 import { LensError } from '../../src/common/errors';
 import type { LoadParams } from '../../src/inference/inferenceClient';
 import { InferenceClient } from '../../src/inference/inferenceClient';
@@ -190,28 +189,16 @@ describe('inference worker on the tiny fixture model', function () {
   });
 
   describe('Hub download (a local HTTP server in the Hub layout)', () => {
-    let server: http.Server;
+    let hub: LocalHub;
     let hubUrl: string;
     let cacheDir: string;
-    const requests: string[] = [];
     before(async () => {
-      server = http.createServer((req, res) => {
-        requests.push(req.url ?? '');
-        const match = /^\/test-org\/tiny\/resolve\/main\/(.+)$/.exec(req.url ?? '');
-        const file = match ? path.join(fixture, decodeURIComponent(match[1])) : '';
-        if (!file || !file.startsWith(fixture) || !fs.existsSync(file)) {
-          res.writeHead(404).end('not found');
-          return;
-        }
-        const body = fs.readFileSync(file);
-        res.writeHead(200, { 'content-length': body.length }).end(body);
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      hub = await startLocalHub(folderAsHubModel('test-org/tiny', fixture));
+      hubUrl = hub.url;
       cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-hub-cache-'));
     });
     after(async () => {
-      await new Promise((resolve) => server.close(resolve));
+      await hub.close();
       fs.rmSync(cacheDir, { recursive: true, force: true });
     });
 
@@ -219,7 +206,7 @@ describe('inference worker on the tiny fixture model', function () {
       const c = client();
       const info = await c.load({ source: { kind: 'hub', modelId: 'test-org/tiny', revision: 'main', hubUrl, cacheDir }, device: 'cpu', dtype: 'q8' });
       assert.strictEqual(info.name, 'test-org/tiny');
-      assert.ok(requests.some((url) => url.endsWith('onnx/model_quantized.onnx')));
+      assert.ok(hub.requests.some((request) => request.endsWith('onnx/model_quantized.onnx')));
       assert.ok(fs.readdirSync(cacheDir).length > 0, 'the cache folder is empty');
       const remote = await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 12 });
       const local = client();

@@ -10,9 +10,9 @@ import * as assert from 'assert';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { startLocalHub, type LocalHub } from './localHub';
 import { LensError } from '../../src/common/errors';
 import { resolveModelSource } from '../../src/common/modelSource';
 import type { DeviceChoice, DtypeChoice, ModelSource } from '../../src/common/protocol';
@@ -28,10 +28,10 @@ const PROMPT = 'export function add(a: number, b: number) {\n  return';
 
 describe('no network without consent (every network API trapped in the worker and here)', function () {
   this.timeout(180_000);
-  let server: http.Server;
+  let hub: LocalHub;
   let hubUrl: string;
   let hubHost: string;
-  const serverLog: string[] = [];
+  let serverLog: string[] = [];
   let scratch: string;
   let trapLog: string;
   const hostAttempts: string[] = [];
@@ -39,13 +39,8 @@ describe('no network without consent (every network API trapped in the worker an
   const clients: InferenceClient[] = [];
 
   before(async () => {
-    server = http.createServer((req, res) => {
-      serverLog.push(`${req.method} ${req.url}`);
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    hubHost = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-    hubUrl = `http://${hubHost}`;
+    hub = await startLocalHub(() => undefined);
+    ({ url: hubUrl, host: hubHost, requests: serverLog } = hub);
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-silence-'));
     trapLog = path.join(scratch, 'attempts.log');
     restoreHostNetwork = installNetworkTrap((attempt) => hostAttempts.push(attempt));
@@ -55,7 +50,7 @@ describe('no network without consent (every network API trapped in the worker an
   });
   after(async () => {
     restoreHostNetwork?.();
-    await new Promise((resolve) => server.close(resolve));
+    await hub.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   });
 

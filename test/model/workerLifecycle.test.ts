@@ -6,10 +6,9 @@
 
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as http from 'http';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { folderAsHubModel, startLocalHub, type LocalHub } from './localHub';
 import { Worker } from 'worker_threads';
 import { actionFor, LensError } from '../../src/common/errors';
 import type { DoneEvent, LoadRequest, ModelInfo, WorkerEvent, WorkerRequest, WorkerStartData } from '../../src/common/protocol';
@@ -280,22 +279,17 @@ describe('worker lifecycle on the real worker', function () {
   });
 
   describe('work that cannot be cancelled', () => {
-    let server: http.Server;
+    let stallingHub: LocalHub;
     let hubUrl: string;
     let cacheDir: string;
-    let stalled = 0;
     before(async () => {
       // Accepts every request and never answers it: a download that stalls.
-      server = http.createServer(() => {
-        stalled++;
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      stallingHub = await startLocalHub(() => 'stall');
+      hubUrl = stallingHub.url;
       cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-stalled-cache-'));
     });
     after(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await stallingHub.close();
       fs.rmSync(cacheDir, { recursive: true, force: true });
     });
 
@@ -303,7 +297,7 @@ describe('worker lifecycle on the real worker', function () {
       const { client, probe } = setup({ loadTimeoutMs: 8_000 });
       const hub: LoadParams = { source: { kind: 'hub', modelId: 'test-org/tiny', revision: 'main', hubUrl, cacheDir }, device: 'cpu', dtype: 'q8' };
       await rejectsWith(client.load(hub), 'TIMEOUT', 'a load whose download stalls');
-      assert.ok(stalled > 0, 'the worker never asked the server for a file');
+      assert.ok(stallingHub.requests.length > 0, 'the worker never asked the server for a file');
       // Right after the timeout, as a user switching to another model would.
       assert.strictEqual((await client.load(folder())).name, 'tiny-model');
       assert.ok(['length', 'eos'].includes((await generate(client)).finishReason));
@@ -457,26 +451,13 @@ describe('worker lifecycle on the real worker', function () {
     });
 
     describe('with downloads switched off after a Hub model loaded', () => {
-      let server: http.Server;
+      let hub: LocalHub;
       let hubUrl: string;
       before(async () => {
-        server = http.createServer((req, res) => {
-          const match = /^\/test-org\/tiny\/resolve\/main\/(.+)$/.exec(req.url ?? '');
-          const file = match ? path.join(fixture, decodeURIComponent(match[1])) : '';
-          if (!file || !file.startsWith(fixture) || !fs.existsSync(file)) {
-            res.writeHead(404).end('not found');
-            return;
-          }
-          const body = fs.readFileSync(file);
-          res.writeHead(200, { 'content-length': body.length }).end(body);
-        });
-        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-        hubUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        hub = await startLocalHub(folderAsHubModel('test-org/tiny', fixture));
+        hubUrl = hub.url;
       });
-      after(async () => {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-      });
+      after(() => hub.close());
 
       it('does not load the Hub model again after a crash, and says downloads are off', async () => {
         const { lifecycle, probe, settings, states } = lifecycleSetup({ model: 'test-org/tiny', allowDownloads: true, hubUrl, device: 'cpu', dtype: 'q8' });
