@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: every tier, in order, stopping at the first failure: types, unit tests, model
-# tests, packaging, integration tests inside a real VS Code (code-server), and end-to-end tests
+# tests, stress tests (bounded in time; event-loop delay on big inputs), packaging, integration tests inside a real VS Code (code-server), and end-to-end tests
 # through a real browser. Installs what is missing first. Prints a summary with timings.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -47,6 +47,7 @@ step typecheck npm run --silent typecheck
 step compile:tests npm run --silent compile:tests
 step test:unit npm run --silent test:unit
 step test:model npm run --silent test:model
+step test:stress npm run --silent test:stress
 step package npm run --silent package
 step test:webview npm run --silent test:webview
 step test:integration npm run --silent test:integration

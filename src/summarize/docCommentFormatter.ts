@@ -4,8 +4,8 @@
  * ask before replacing it, and keeps the file's indentation (tabs or spaces) and line endings.
  */
 import { indentColumns } from '../common/stopRules';
-import { CodeBlock, languageFamily, LanguageFamily, scanFunctions } from './functionLocator';
-import { FunctionSignature, ParameterInfo, parseSignature } from './signatureParser';
+import { blockLines, CodeBlock, languageFamily, LanguageFamily, LineWindow, MaskedText, scanFunctions, ScannedSource } from './functionLocator';
+import { FunctionSignature, ParameterInfo, parseSignature, scanBlock } from './signatureParser';
 
 export interface LineRange { readonly startLine: number; readonly endLine: number }  // inclusive
 
@@ -37,10 +37,15 @@ const IMPERATIVE_VERBS = new Set([
 ]);
 const ARTICLES = new Set(['The', 'A', 'An']);
 
-/** The doc comment already attached to the block (a JSDoc block comment above, Python docstring as the first statement, Go/Rust/C# consecutive // or /// lines directly above), if any. */
-export function findExistingDocComment(lines: readonly string[], block: CodeBlock, languageId: string): LineRange | undefined {
+/** The doc comment already attached to the block (a JSDoc block comment above, Python docstring as the first statement, Go/Rust/C# consecutive // or /// lines directly above), if any; `maskedText` is the whole text from `maskCodeInSteps` when the caller has it. */
+export function findExistingDocComment(lines: readonly string[], block: CodeBlock, languageId: string, maskedText?: MaskedText): LineRange | undefined {
   const family = languageFamily(languageId);
-  if (family === 'python') return pythonDocstring(lines, block);
+  if (family === 'python') {
+    // With the whole text masked already (the CodeLens, for every function), the block's own
+    // lines are enough: the docstring is its first statement.
+    const scan = maskedText ? scanFunctions(lines, 'python', blockLines(lines, block.startLine, block.endLine), maskedText) : scanBlock(lines, block, 'python');
+    return pythonDocstring(lines, pythonHeader(lines, block, scan));
+  }
   const above = commentAnchor(lines, block, family) - 1;
   if (above < 0) return undefined;
   const text = (row: number) => stripCr(lines[row]).trim();
@@ -117,11 +122,13 @@ export function formatDocComment(summary: string, signature: FunctionSignature, 
 /** Where and what to write: above the block at the declaration's indentation (above decorators), or for Python inside the def after the signature (at the body's indentation, handling a multi-line signature and a body on the same line as the colon), replacing an existing doc comment (the caller asks the user before a replace). */
 export function planDocCommentEdit(lines: readonly string[], block: CodeBlock, languageId: string, summary: string, eol: string): { edit: DocCommentEdit; replacesExisting: boolean; signature: FunctionSignature } {
   const family = languageFamily(languageId);
-  const signature = parseSignature(lines, block, languageId);
-  const existing = findExistingDocComment(lines, block, languageId);
+  // One scan serves the signature, the Python header and the docstring.
+  const scan = scanBlock(lines, block, languageId);
+  const signature = parseSignature(lines, block, languageId, scan);
+  const header = family === 'python' ? pythonHeader(lines, block, scan) : undefined;
+  const existing = header ? pythonDocstring(lines, header) : findExistingDocComment(lines, block, languageId);
   const render = (indent: string) => formatDocComment(summary, signature, languageId, indentColumns(indent, TAB_COLUMNS))
     .map((line) => (line === '' ? '' : indent + line) + eol).join('');
-  const header = family === 'python' ? pythonHeader(lines, block) : undefined;
   if (header?.bodyOnColonLine) {
     // `def f(x): return x` becomes a def line, the docstring, and the body on its own line; a
     // docstring already there (`def f(): """Old."""`) is replaced and the rest of the body kept.
@@ -130,7 +137,7 @@ export function planDocCommentEdit(lines: readonly string[], block: CodeBlock, l
     let body = line.slice(header.colonCol + 1).trim();
     const docstringEnd = leadingStringEnd(body);
     if (docstringEnd > 0) body = body.slice(docstringEnd).replace(/^\s*;/, '').trim();
-    const bodyIndent = pythonBodyIndent(lines, block, header);
+    const bodyIndent = pythonBodyIndent(lines, block, header, scan.window);
     const text = head + eol + render(bodyIndent) + (body ? bodyIndent + body + eol : '');
     return { edit: { startLine: header.colonLine, endLine: header.colonLine, kind: 'replace', text }, replacesExisting: docstringEnd > 0, signature };
   }
@@ -143,8 +150,8 @@ export function planDocCommentEdit(lines: readonly string[], block: CodeBlock, l
     const text = render(leadingWhitespace(lines[block.declarationLine]));
     return { edit: { startLine: anchor, endLine: anchor - 1, kind: 'insert', text }, replacesExisting: false, signature };
   }
-  const pythonBody = header ?? pythonHeader(lines, block);
-  const bodyIndent = pythonBodyIndent(lines, block, pythonBody);
+  const pythonBody = header ?? pythonHeader(lines, block, scan);
+  const bodyIndent = pythonBodyIndent(lines, block, pythonBody, scan.window);
   const at = pythonBody.colonLine + 1;
   return { edit: { startLine: at, endLine: at - 1, kind: 'insert', text: render(bodyIndent) }, replacesExisting: false, signature };
 }
@@ -240,8 +247,7 @@ function pythonDocstringLines(text: string, width: number): string[] {
 interface PythonHeader { readonly colonLine: number; readonly colonCol: number; readonly bodyOnColonLine: boolean; readonly firstBodyLine?: number }
 
 // Where the signature's `:` is and where the body starts, read from the scanned tokens.
-function pythonHeader(lines: readonly string[], block: CodeBlock): PythonHeader {
-  const scan = scanFunctions(lines, 'python');
+function pythonHeader(lines: readonly string[], block: CodeBlock, scan: ScannedSource): PythonHeader {
   const found = scan.functions.find((f) => f.declarationLine === block.declarationLine);
   if (!found) {
     const line = stripCr(lines[block.declarationLine]);
@@ -274,8 +280,7 @@ function leadingStringEnd(text: string): number {
   return 0;
 }
 
-function pythonDocstring(lines: readonly string[], block: CodeBlock): LineRange | undefined {
-  const header = pythonHeader(lines, block);
+function pythonDocstring(lines: readonly string[], header: PythonHeader): LineRange | undefined {
   // `def f(): """Doc."""`: the docstring shares the def's line.
   if (header.bodyOnColonLine) {
     const afterColon = stripCr(lines[header.colonLine]).slice(header.colonCol + 1).trim();
@@ -294,20 +299,22 @@ function pythonDocstring(lines: readonly string[], block: CodeBlock): LineRange 
 }
 
 // The body's own indentation when it has lines, else the def's plus the file's indent unit.
-function pythonBodyIndent(lines: readonly string[], block: CodeBlock, header: PythonHeader): string {
+function pythonBodyIndent(lines: readonly string[], block: CodeBlock, header: PythonHeader, window: LineWindow): string {
   const defIndent = leadingWhitespace(lines[block.declarationLine]);
   if (!header.bodyOnColonLine && header.firstBodyLine !== undefined) {
     const bodyIndent = leadingWhitespace(lines[header.firstBodyLine]);
     if (bodyIndent.length > defIndent.length) return bodyIndent;
   }
-  return defIndent + indentUnit(lines, defIndent);
+  return defIndent + indentUnit(lines, defIndent, window);
 }
 
-function indentUnit(lines: readonly string[], defIndent: string): string {
-  if (defIndent.includes('\t') || lines.some((line) => line.startsWith('\t'))) return '\t';
+// The file's unit, read from the lines that were scanned (all of a file of normal size).
+function indentUnit(lines: readonly string[], defIndent: string, window: LineWindow): string {
+  const scanned = lines.slice(window.from, window.to);
+  if (defIndent.includes('\t') || scanned.some((line) => line.startsWith('\t'))) return '\t';
   // The step after a block opener is the file's unit.
   let unit = Infinity;
-  for (let row = 1; row < lines.length; row++) {
+  for (let row = Math.max(1, window.from + 1); row < window.to; row++) {
     if (!stripCr(lines[row - 1]).trimEnd().endsWith(':')) continue;
     const step = leadingWhitespace(lines[row]).length - leadingWhitespace(lines[row - 1]).length;
     if (step > 0) unit = Math.min(unit, step);

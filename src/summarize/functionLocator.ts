@@ -49,12 +49,17 @@ export interface FoundFunction {
   readonly expressionBody: boolean;
 }
 
+/** Lines `from` (inclusive) to `to` (exclusive). */
+export interface LineWindow { readonly from: number; readonly to: number }
+
 export interface ScannedSource {
-  readonly masked: readonly string[];
+  readonly masked: MaskedLines;
   readonly tokens: readonly Token[];
   /** For each token, the index of its matching bracket, or -1. */
   readonly match: readonly number[];
   readonly functions: readonly FoundFunction[];
+  /** The lines that were read. */
+  readonly window: LineWindow;
 }
 
 const FUNCTION_KINDS: ReadonlySet<FunctionLikeKind> = new Set(['function', 'method', 'constructor']);
@@ -62,7 +67,16 @@ const FUNCTION_KINDS: ReadonlySet<FunctionLikeKind> = new Set(['function', 'meth
 // worth the quadratic scan.
 const ATTRIBUTE_LOOKBACK = 60;
 const PYTHON_TAB = 8;
-const TOKEN_PATTERN = /[A-Za-z_$\u00C0-\uFFFF][\w$\u00C0-\uFFFF]*|\d[\w.]*|=>|->|::|\.\.\.|:=|==|!=|&&|\|\||\*\*|\?\.|\S/g;
+// How many characters one scan reads at most (lines count one more for the line break): a bigger
+// text is read in a window around the lines that matter, and a longer line only up to this many
+// characters (a minified bundle), so that a command on a multi-megabyte file answers in
+// milliseconds instead of holding the editor for seconds.
+const SCAN_WINDOW_CHARS = 50_000;
+// A line in column 0 that starts a declaration, an import, a decorator or an attribute, or closes a top-level block.
+const TOP_LEVEL_START = /^(?:(?:export|async|def|class|function|const|let|var|public|private|protected|internal|static|abstract|final|fn|pub|func|impl|struct|enum|interface|namespace|package)\s+[\w$*{(<]|import\s+[\w${*"']|from\s+\S+\s+import\s|@\w|#\[|#include\b|\}\s*$)/;
+// What a token is, as a pattern (tokenize reads it by hand, for speed; the first alternative that
+// matches wins):
+// /[A-Za-z_$\u00C0-\uFFFF][\w$\u00C0-\uFFFF]*|\d[\w.]*|=>|->|::|\.\.\.|:=|==|!=|&&|\|\||\*\*|\?\.|\S/g
 const OPENERS: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
 const CLOSERS: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
 // Words before `(…) {` that make it a statement, not a function declaration.
@@ -80,6 +94,8 @@ const TRAILER_PUNCTUATION = new Set([':', '.', '::', '?', '|', '&', '&&', '*', '
 const CALL_CONTEXT = new Set(['.', '?.', 'new', 'extends', 'implements', '=', 'return', 'await', 'yield', 'typeof', 'throw', 'case', '?', '!', '+', '-', '||', '&&', '==', '!=', '<', '(', '[', 'in', 'of', 'else']);
 const JS_MODIFIERS = new Set(['export', 'default', 'async', 'static', 'public', 'private', 'protected', 'readonly', 'abstract', 'override', 'declare', 'function', 'get', 'set', '*', 'const', 'let', 'var', 'accessor']);
 const RUST_MODIFIERS = new Set(['pub', 'async', 'const', 'unsafe', 'extern', 'default', '"']);
+// Words after which a `/` starts a regular expression, not a division.
+const VALUE_KEYWORDS = new Set(['return', 'typeof', 'case', 'in', 'of', 'yield', 'await']);
 
 /** The innermost function, method or constructor symbol containing `line` (a class only when the cursor is on its header). */
 export function pickSymbolAt(symbols: readonly SymbolLike[], line: number): SymbolLike | undefined {
@@ -99,14 +115,16 @@ export function pickSymbolAt(symbols: readonly SymbolLike[], line: number): Symb
   }
 }
 
-/** Turns a symbol into a code block: extends upwards over decorators (`@x`), Rust `#[..]` attributes, Java/C# annotations (`@Override`, `[Attr]`). */
-export function blockFromSymbol(lines: readonly string[], symbol: SymbolLike, languageId: string): CodeBlock {
+/** Turns a symbol into a code block: extends upwards over decorators (`@x`), Rust `#[..]` attributes, Java/C# annotations (`@Override`, `[Attr]`); `maskedText` is the whole text from `maskCodeInSteps` when the caller has it already. */
+export function blockFromSymbol(lines: readonly string[], symbol: SymbolLike, languageId: string, maskedText?: MaskedText): CodeBlock {
   const family = languageFamily(languageId);
-  const masked = maskSource(lines, family).lines;
+  // Callers placing many symbols mask the text once and pass it (the CodeLens); one symbol needs
+  // only the lines around its start.
+  const masked = maskedText ? wholeMask(maskedText, lines.length) : windowMask(lines, family, scanWindow(lines, symbol.startLine));
   const last = clamp(symbol.endLine, 0, Math.max(0, lines.length - 1));
   let first = clamp(symbol.startLine, 0, last);
   // Some providers start the range at the doc comment; the code starts after it.
-  while (first < last && masked[first].trim() === '') first++;
+  while (first < last && masked.line(first).trim() === '') first++;
   const afterAttributes = attributeChainEnd(masked, first, family);
   const declarationLine = afterAttributes !== undefined && afterAttributes <= last ? afterAttributes : first;
   const startLine = Math.min(first, attributeStart(masked, declarationLine, family));
@@ -115,10 +133,12 @@ export function blockFromSymbol(lines: readonly string[], symbol: SymbolLike, la
   return { startLine, declarationLine, endLine, name: symbol.name };
 }
 
-/** Fallback without a symbol provider: the enclosing function at `line` found by indentation (Python) or brace matching (C-like: JS/TS, Java, C#, C/C++, Go, Rust), skipping braces in strings and comments. Nested functions: the innermost. Arrow functions assigned to const/let (`const f = async (a, b = 1) => {`), class methods, `async`, generics (`function f<T extends X>(…)`), multi-line parameter lists. */
-export function findEnclosingFunction(lines: readonly string[], line: number, languageId: string): CodeBlock | undefined {
+/** Fallback without a symbol provider: the enclosing function at `line` found by indentation (Python) or brace matching (C-like: JS/TS, Java, C#, C/C++, Go, Rust), skipping braces in strings and comments. Nested functions: the innermost. Arrow functions assigned to const/let (`const f = async (a, b = 1) => {`), class methods, `async`, generics (`function f<T extends X>(…)`), multi-line parameter lists. `maskedText` is the whole text from `maskCodeInSteps` when the caller has it (or a longer text that `lines` begins): a big text is then read exactly around the line. */
+export function findEnclosingFunction(lines: readonly string[], line: number, languageId: string, maskedText?: MaskedText): CodeBlock | undefined {
   let best: FoundFunction | undefined;
-  for (const found of scanFunctions(lines, languageId).functions) {
+  // Masked already, the window around the line reads exactly as the whole text does there.
+  const window = !maskedText ? scanWindow(lines, line) : withinBudget(lines) ? wholeText(lines) : windowAround(lines, line, line);
+  for (const found of scanFunctions(lines, languageId, window, maskedText).functions) {
     if (!found.documentable || found.startLine > line || found.endLine < line) continue;
     // Ranges nest, so the latest start is the innermost; on one line, the later declaration.
     if (!best || found.startLine > best.startLine || (found.startLine === best.startLine && found.headerStart > best.headerStart)) best = found;
@@ -140,26 +160,123 @@ export function languageFamily(languageId: string): LanguageFamily {
   }
 }
 
-/** Every function in the text (documentable or not), with the masked lines and tokens it was read from. */
-export function scanFunctions(lines: readonly string[], languageId: string): ScannedSource {
+/** Every function in the text (documentable or not), with the masked lines and tokens it was read from; only the lines in `window` are read; `maskedText` is the whole text from `maskCodeInSteps` when the caller has it already. */
+export function scanFunctions(lines: readonly string[], languageId: string, window: LineWindow = wholeText(lines), maskedText?: MaskedText): ScannedSource {
   const family = languageFamily(languageId);
-  const { lines: masked, startsInString } = maskSource(lines, family);
-  const tokens = tokenize(masked);
+  // With the whole text masked already, any window is read as exactly as the whole text would be.
+  const masked = maskedText ? wholeMask(maskedText, lines.length) : windowMask(lines, family, window);
+  const tokens = tokenize(masked, window);
   const match = matchBrackets(tokens);
-  const source = { lines, masked, startsInString, tokens, match, family };
+  const source = { lines, masked, tokens, match, family, window };
   let functions: FoundFunction[];
   switch (family) {
     case 'python': functions = scanPython(source); break;
     case 'go': case 'rust': functions = scanKeywordFunctions(source); break;
     default: functions = scanBracedFunctions(source); break;
   }
-  return { masked, tokens, match, functions };
+  return { masked, tokens, match, functions, window };
 }
+
+/**
+ * The lines a scan for the code around lines `first`…`last` reads: all of them when the text is
+ * within SCAN_WINDOW_CHARS, else a window of about that size around those lines (a function
+ * larger than that is then not found whole). The window starts at a line that looks like
+ * top-level code, since a scan of it masks from there as if no string or comment were open.
+ */
+export function scanWindow(lines: readonly string[], first: number, last = first): LineWindow {
+  if (withinBudget(lines)) return wholeText(lines);
+  const { from, to } = windowAround(lines, first, last);
+  const start = clamp(first, 0, lines.length - 1);
+  if (from === 0) return { from, to };
+  for (let row = from; row < start; row++) {
+    if (TOP_LEVEL_START.test(lines[row])) return { from: row, to };
+  }
+  // None below the window's start (one long declaration): the nearest above it, or the text's
+  // start, a little beyond the budget.
+  for (let row = from - 1, extra = 0; row >= 0 && extra <= SCAN_WINDOW_CHARS / 4; extra += lineCost(lines, row), row--) {
+    if (row === 0 || TOP_LEVEL_START.test(lines[row])) return { from: row, to };
+  }
+  return { from, to };
+}
+
+/** The lines a scan of the code block at lines `first`…`last` reads: all of them when the text is within SCAN_WINDOW_CHARS, else the block's (see blockLines); a block starts outside strings and comments. */
+export function blockWindow(lines: readonly string[], first: number, last = first): LineWindow {
+  return withinBudget(lines) ? wholeText(lines) : blockLines(lines, first, last);
+}
+
+/** Lines `first`…`last`, as many as fit in SCAN_WINDOW_CHARS (at least the first). */
+export function blockLines(lines: readonly string[], first: number, last: number): LineWindow {
+  if (lines.length === 0) return wholeText(lines);
+  const from = clamp(first, 0, lines.length - 1);
+  const end = Math.min(lines.length, last + 1);
+  let to = Math.min(lines.length, from + 1);
+  for (let used = lineCost(lines, from); to < end && used + lineCost(lines, to) <= SCAN_WINDOW_CHARS; to++) used += lineCost(lines, to);
+  return { from, to };
+}
+
+// A line costs its characters (at most the budget: longer lines are read only that far) and its break.
+function lineCost(lines: readonly string[], row: number): number {
+  return Math.min(lines[row].length, SCAN_WINDOW_CHARS) + 1;
+}
+
+function withinBudget(lines: readonly string[]): boolean {
+  let total = 0;
+  for (let row = 0; row < lines.length && total <= SCAN_WINDOW_CHARS; row++) total += lineCost(lines, row);
+  return total <= SCAN_WINDOW_CHARS;
+}
+
+// About SCAN_WINDOW_CHARS of lines around first…last: the rest of the budget goes to both sides
+// in turn, since the enclosing function starts above and its body ends below.
+function windowAround(lines: readonly string[], first: number, last: number): LineWindow {
+  const start = clamp(first, 0, lines.length - 1);
+  const end = clamp(last, start, lines.length - 1);
+  let from = start;
+  let to = start + 1;
+  let used = lineCost(lines, start);
+  while (to <= end && used + lineCost(lines, to) <= SCAN_WINDOW_CHARS) used += lineCost(lines, to++);
+  for (let grew = true; grew;) {
+    grew = false;
+    if (from > 0 && used + lineCost(lines, from - 1) <= SCAN_WINDOW_CHARS) { used += lineCost(lines, --from); grew = true; }
+    if (to < lines.length && used + lineCost(lines, to) <= SCAN_WINDOW_CHARS) { used += lineCost(lines, to++); grew = true; }
+  }
+  return { from, to };
+}
+
+function wholeText(lines: readonly string[]): LineWindow {
+  return { from: 0, to: lines.length };
+}
+
 
 // ---------------------------------------------------------------------------------------------
 // Masking: strings and comments become spaces (string delimiters stay), columns are kept.
 
-interface MaskResult { readonly lines: string[]; readonly startsInString: boolean[] }
+/** A text with its strings and comments blanked (see maskCode), and which lines start inside a string. */
+export interface MaskedText { readonly lines: readonly string[]; readonly startsInString: readonly boolean[] }
+
+/** Masked lines by line number: the ones a scan masked, and '' for the others (a window of a long text allocates only for itself). */
+export interface MaskedLines {
+  /** The masked text of line `row`. */
+  line(row: number): string;
+  /** Whether line `row` starts inside a string (Python: such a line never ends a body). */
+  startsInString(row: number): boolean;
+  /** How many lines the whole text has. */
+  readonly lineCount: number;
+}
+
+// `lineCount` may be less than the masked text's (a search in the lines above a selection's end).
+function wholeMask(masked: MaskedText, lineCount: number): MaskedLines {
+  return {
+    line: (row) => (row < lineCount ? masked.lines[row] ?? '' : ''),
+    startsInString: (row) => row < lineCount && (masked.startsInString[row] ?? false),
+    lineCount,
+  };
+}
+
+function windowMask(lines: readonly string[], family: LanguageFamily, window: LineWindow): MaskedLines {
+  const { lines: texts, startsInString } = maskSource(lines, family, window);
+  const { from } = window;
+  return { line: (row) => texts[row - from] ?? '', startsInString: (row) => startsInString[row - from] ?? false, lineCount: lines.length };
+}
 interface OpenLiteral { readonly comment: boolean; readonly close: string; readonly escapes: boolean; readonly doubled: boolean; readonly multiline: boolean }
 
 /** The lines with comments and string contents replaced by spaces, so what is left is code; columns are unchanged. */
@@ -167,44 +284,93 @@ export function maskCode(lines: readonly string[], languageId: string): string[]
   return maskSource(lines, languageFamily(languageId)).lines;
 }
 
-function maskSource(lines: readonly string[], family: LanguageFamily): MaskResult {
+/** `maskCode` in steps, for a caller that lets other work run in between: yields after about `charsPerStep` characters, returns the whole text masked. */
+export function* maskCodeInSteps(lines: readonly string[], languageId: string, charsPerStep: number): Generator<void, MaskedText, void> {
+  return yield* maskSteps(lines, languageFamily(languageId), wholeText(lines), charsPerStep);
+}
+
+function maskSource(lines: readonly string[], family: LanguageFamily, window = wholeText(lines)): { lines: string[]; startsInString: boolean[] } {
+  const steps = maskSteps(lines, family, window, Infinity);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+// The window's lines only, from its first (the whole text's when the window is all of it). A
+// window that does not start at the top begins as code, outside any string or comment (see scanWindow).
+function* maskSteps(lines: readonly string[], family: LanguageFamily, window: LineWindow, charsPerStep: number): Generator<void, { lines: string[]; startsInString: boolean[] }, void> {
   const out: string[] = [];
   const startsInString: boolean[] = [];
   let open: OpenLiteral | undefined;
-  for (const raw of lines) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  let sinceStep = 0;
+  for (let row = window.from; row < window.to; row++) {
     startsInString.push(open !== undefined && !open.comment);
-    const chars = line.split('');
-    const blank = (from: number, to: number) => { for (let k = from; k < to; k++) chars[k] = ' '; };
-    let i = 0;
-    while (i < line.length) {
-      if (open) {
-        const end = findClose(line, i, open);
-        if (end < 0) {
-          blank(i, line.length);
-          i = line.length;
-          if (!open.multiline) open = undefined;
-        } else {
-          blank(i, open.comment ? end + open.close.length : end);
-          i = end + open.close.length;
-          open = undefined;
-        }
-        continue;
-      }
-      const opened = literalAt(line, i, family, chars);
-      if (opened === 'line-comment') { blank(i, line.length); break; }
-      if (opened) {
-        if (opened.literal.comment) blank(i, i + opened.length);
-        open = opened.literal;
-        i += opened.length;
-        continue;
-      }
-      i++;
+    const raw = lines[row];
+    // A line longer than the budget is read only that far; the rest counts as blank, columns kept.
+    const masked = maskLine(raw.length > SCAN_WINDOW_CHARS ? raw.slice(0, SCAN_WINDOW_CHARS) : raw, family, open);
+    out.push(raw.length > SCAN_WINDOW_CHARS ? masked.text +  ' '.repeat(raw.length - SCAN_WINDOW_CHARS - (raw.endsWith('\r') ? 1 : 0)) : masked.text);
+    open = masked.open;
+    sinceStep += raw.length + 1;
+    if (sinceStep >= charsPerStep) {
+      sinceStep = 0;
+      yield;
     }
-    if (open && !open.multiline) open = undefined;
-    out.push(chars.join(''));
   }
   return { lines: out, startsInString };
+}
+
+// One line, given the literal left open by the lines above; also gives what stays open after it.
+// Linear in the line's length (a minified bundle is one line of megabytes): the masked text is
+// built from slices, and a `/` looks back only at the last code character, tracked as it goes.
+function maskLine(raw: string, family: LanguageFamily, open: OpenLiteral | undefined): { text: string; open: OpenLiteral | undefined } {
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  const parts: string[] = [];
+  let copied = 0;
+  const blank = (from: number, to: number) => {
+    if (to <= from) return;
+    parts.push(line.slice(copied, from), ' '.repeat(to - from));
+    copied = to;
+  };
+  // The last character of the masked line so far that is not whitespace (delimiters count), or -1.
+  let lastCode = -1;
+  let i = 0;
+  while (i < line.length) {
+    if (open) {
+      const end = findClose(line, i, open);
+      if (end < 0) {
+        blank(i, line.length);
+        i = line.length;
+        if (!open.multiline) open = undefined;
+      } else {
+        blank(i, open.comment ? end + open.close.length : end);
+        if (!open.comment) lastCode = end + open.close.length - 1;
+        i = end + open.close.length;
+        open = undefined;
+      }
+      continue;
+    }
+    const opened = literalAt(line, i, family, lastCode);
+    if (opened === 'line-comment') { blank(i, line.length); break; }
+    if (opened) {
+      if (opened.literal.comment) blank(i, i + opened.length);
+      else lastCode = i + opened.length - 1;
+      open = opened.literal;
+      i += opened.length;
+      continue;
+    }
+    if (!isWhitespace(line.charCodeAt(i))) lastCode = i;
+    i++;
+  }
+  if (open && !open.multiline) open = undefined;
+  if (copied === 0) return { text: line, open };
+  parts.push(line.slice(copied));
+  return { text: parts.join(''), open };
+}
+
+// The characters `/\s/` and `String.prototype.trim` take for whitespace.
+function isWhitespace(code: number): boolean {
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return /\s/.test(String.fromCharCode(code));
 }
 
 function findClose(line: string, from: number, open: OpenLiteral): number {
@@ -221,7 +387,7 @@ function findClose(line: string, from: number, open: OpenLiteral): number {
 
 const literal = (close: string, multiline: boolean, escapes = true, doubled = false): OpenLiteral => ({ comment: false, close, escapes, doubled, multiline });
 
-function literalAt(line: string, i: number, family: LanguageFamily, masked: readonly string[]): 'line-comment' | { literal: OpenLiteral; length: number } | undefined {
+function literalAt(line: string, i: number, family: LanguageFamily, lastCode: number): 'line-comment' | { literal: OpenLiteral; length: number } | undefined {
   const c = line[i];
   const next = line[i + 1];
   if (family === 'python') {
@@ -238,8 +404,8 @@ function literalAt(line: string, i: number, family: LanguageFamily, masked: read
     if ((family === 'java' || family === 'csharp') && line.startsWith('"""', i)) return { literal: literal('"""', true, family === 'java'), length: 3 };
     if (family === 'csharp' && /@\$?$|\$@$/.test(line.slice(Math.max(0, i - 2), i))) return { literal: literal('"', true, false, true), length: 1 };
     if (family === 'rust') {
-      const raw = /(?:^|[^\w])b?r(#*)$/.exec(line.slice(0, i));
-      if (raw) return { literal: literal('"' + raw[1], true, false), length: 1 };
+      const hashes = rawStringHashes(line, i);
+      if (hashes !== undefined) return { literal: literal('"' + hashes, true, false), length: 1 };
       return { literal: literal('"', true), length: 1 };
     }
     return { literal: literal('"', false), length: 1 };
@@ -251,7 +417,7 @@ function literalAt(line: string, i: number, family: LanguageFamily, masked: read
   }
   if (c === '`' && family === 'js') return { literal: literal('`', true), length: 1 };
   if (c === '`' && family === 'go') return { literal: literal('`', true, false), length: 1 };
-  if (c === '/' && family === 'js' && regexCanStart(masked, i)) {
+  if (c === '/' && family === 'js' && regexCanStart(line, lastCode)) {
     const end = regexEnd(line, i);
     if (end > 0) return { literal: literal('/', false), length: 1 };
   }
@@ -259,11 +425,25 @@ function literalAt(line: string, i: number, family: LanguageFamily, masked: read
 }
 
 // A `/` starts a regular expression where a value is expected: after an operator or an opener.
-function regexCanStart(masked: readonly string[], i: number): boolean {
-  const before = masked.slice(0, i).join('').trimEnd();
-  if (before === '') return true;
-  if (/(?:^|[^\w$])(?:return|typeof|case|in|of|yield|await)$/.test(before)) return true;
-  return /[(,=:[!&|?{};+\-*%<>~^]$/.test(before);
+// `lastCode` is the masked line's last non-whitespace character before the `/`; a word ending
+// there is code (strings and comments never end in a word character), so it is read from `line`.
+function regexCanStart(line: string, lastCode: number): boolean {
+  if (lastCode < 0) return true;
+  if (/[(,=:[!&|?{};+\-*%<>~^]/.test(line[lastCode])) return true;
+  let wordStart = lastCode;
+  while (wordStart > 0 && /[\w$]/.test(line[wordStart - 1])) wordStart--;
+  return VALUE_KEYWORDS.has(line.slice(wordStart, lastCode + 1));
+}
+
+// Rust raw strings: `r"…"`, `r#"…"#`, `br"…"` with the `"` at `quote`; the `#`s that close it, or undefined.
+function rawStringHashes(line: string, quote: number): string | undefined {
+  let r = quote - 1;
+  while (r >= 0 && line[r] === '#') r--;
+  if (line[r] !== 'r') return undefined;
+  let before = r - 1;
+  if (line[before] === 'b' && !/\w/.test(line[before - 1] ?? ' ')) before--;
+  if (before >= 0 && /\w/.test(line[before])) return undefined;
+  return line.slice(r + 1, quote);
 }
 
 function regexEnd(line: string, start: number): number {
@@ -281,40 +461,90 @@ function regexEnd(line: string, start: number): number {
 // ---------------------------------------------------------------------------------------------
 // Tokens and brackets.
 
-function tokenize(masked: readonly string[]): Token[] {
+// Reads the tokens of the pattern above (words, numbers, the operators that matter, any other
+// non-blank character) by hand: a regular expression's match objects cost most of a scan.
+function tokenize(masked: MaskedLines, window: LineWindow): Token[] {
   const tokens: Token[] = [];
-  masked.forEach((text, line) => {
-    for (const m of text.matchAll(TOKEN_PATTERN)) tokens.push({ text: m[0], line, col: m.index ?? 0 });
-  });
+  for (let line = window.from; line < window.to; line++) {
+    const text = masked.line(line);
+    // Past the budget a line is blank (see maskSteps).
+    const length = Math.min(text.length, SCAN_WINDOW_CHARS);
+    let i = 0;
+    while (i < length) {
+      const code = text.charCodeAt(i);
+      let end = i + 1;
+      // Words first: the pattern takes U+00C0…U+FFFF as word characters, the few blanks among them too.
+      if (isWordStart(code)) {
+        while (end < length && isWordPart(text.charCodeAt(end))) end++;
+      } else if (isWhitespace(code)) {
+        i++;
+        continue;
+      } else if (isDigit(code)) {
+        while (end < length && isNumberPart(text.charCodeAt(end))) end++;
+      } else {
+        end = i + operatorLength(text, i);
+      }
+      tokens.push({ text: text.slice(i, end), line, col: i });
+      i = end;
+    }
+  }
   return tokens;
 }
 
+// `=>`, `->`, `::`, `...`, `:=`, `==`, `!=`, `&&`, `||`, `**`, `?.` at `i`, else one character.
+function operatorLength(text: string, i: number): number {
+  const next = text.charCodeAt(i + 1);
+  switch (text[i]) {
+    case '=': return next === 62 || next === 61 ? 2 : 1; // => ==
+    case '-': return next === 62 ? 2 : 1; // ->
+    case ':': return next === 58 || next === 61 ? 2 : 1; // :: :=
+    case '!': return next === 61 ? 2 : 1; // !=
+    case '&': return next === 38 ? 2 : 1; // &&
+    case '|': return next === 124 ? 2 : 1; // ||
+    case '*': return next === 42 ? 2 : 1; // **
+    case '?': return next === 46 ? 2 : 1; // ?.
+    case '.': return next === 46 && text.charCodeAt(i + 2) === 46 ? 3 : 1; // ...
+    default: return 1;
+  }
+}
+
+// The pattern's character classes on UTF-16 code units: `[A-Za-z_$\u00C0-\uFFFF]`,
+// `[\w$\u00C0-\uFFFF]`, `\d` and `[\w.]`.
+const isDigit = (code: number) => code >= 48 && code <= 57;
+const isAsciiWord = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || isDigit(code);
+const isWordStart = (code: number) => (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code === 36 || code >= 0xc0;
+const isWordPart = (code: number) => isWordStart(code) || isDigit(code);
+const isNumberPart = (code: number) => isAsciiWord(code) || code === 46;
+
+// Linear: each kind of opener keeps its own stack of positions in the shared stack, so a closer
+// finds its opener at once even in unbalanced code.
 function matchBrackets(tokens: readonly Token[]): number[] {
   const match = new Array<number>(tokens.length).fill(-1);
   const stack: number[] = [];
+  const kinds: readonly number[][] = [[], [], []];
+  const kindOf = (bracket: string) => (bracket === '(' ? kinds[0] : bracket === '[' ? kinds[1] : kinds[2]);
   tokens.forEach((token, index) => {
-    if (OPENERS[token.text]) { stack.push(index); return; }
-    const opener = CLOSERS[token.text];
-    if (!opener) return;
+    const text = token.text;
+    if (text === '(' || text === '[' || text === '{') { kindOf(text).push(stack.length); stack.push(index); return; }
+    if (text !== ')' && text !== ']' && text !== '}') return;
+    const s = kindOf(CLOSERS[text]).pop();
+    if (s === undefined) return;
     // Unbalanced code (mid-edit): close the nearest matching opener, dropping the ones in between.
-    for (let s = stack.length - 1; s >= 0; s--) {
-      if (tokens[stack[s]].text !== opener) continue;
-      match[index] = stack[s];
-      match[stack[s]] = index;
-      stack.length = s;
-      break;
-    }
+    match[index] = stack[s];
+    match[stack[s]] = index;
+    stack.length = s;
+    for (const kind of kinds) while (kind.length > 0 && kind[kind.length - 1] >= s) kind.pop();
   });
   return match;
 }
 
 interface Source {
   readonly lines: readonly string[];
-  readonly masked: readonly string[];
-  readonly startsInString: readonly boolean[];
+  readonly masked: MaskedLines;
   readonly tokens: readonly Token[];
   readonly match: readonly number[];
   readonly family: LanguageFamily;
+  readonly window: LineWindow;
 }
 
 const isWord = (token: Token | undefined): boolean => token !== undefined && /^[A-Za-z_$\u00C0-\uFFFF]/.test(token.text);
@@ -353,15 +583,15 @@ const ATTRIBUTE_START: Readonly<Record<LanguageFamily, RegExp | undefined>> = {
 };
 
 /** Where the chain of attributes starting on `line` ends: the line holding the first other code, or undefined. */
-function attributeChainEnd(masked: readonly string[], line: number, family: LanguageFamily): number | undefined {
+function attributeChainEnd(masked: MaskedLines, line: number, family: LanguageFamily): number | undefined {
   const pattern = ATTRIBUTE_START[family];
   let row = line;
-  let col = firstCodeColumn(masked[row] ?? '');
-  for (let guard = 0; guard < 200 && row < masked.length; guard++) {
-    const rest = masked[row].slice(col);
+  let col = firstCodeColumn(masked.line(row));
+  for (let guard = 0; guard < 200 && row < masked.lineCount; guard++) {
+    const rest = masked.line(row).slice(col);
     if (rest.trim() === '') { row++; col = 0; continue; }
     col += rest.length - rest.trimStart().length;
-    if (!pattern || !pattern.test(masked[row].slice(col))) return row;
+    if (!pattern || !pattern.test(masked.line(row).slice(col))) return row;
     const end = attributeEnd(masked, row, col, family);
     if (!end) return undefined;
     [row, col] = end;
@@ -370,8 +600,8 @@ function attributeChainEnd(masked: readonly string[], line: number, family: Lang
 }
 
 // Past one attribute: `@a.b(…)`, `[A(…)]`, `#[…]`, `[[…]]`, `template <…>`.
-function attributeEnd(masked: readonly string[], row: number, col: number, family: LanguageFamily): [number, number] | undefined {
-  const text = masked[row];
+function attributeEnd(masked: MaskedLines, row: number, col: number, family: LanguageFamily): [number, number] | undefined {
+  const text = masked.line(row);
   if (text.startsWith('template', col)) {
     return balancedEnd(masked, row, text.indexOf('<', col), '<', '>');
   }
@@ -392,11 +622,11 @@ function attributeEnd(masked: readonly string[], row: number, col: number, famil
   return balancedEnd(masked, row, bracket, '[', ']');
 }
 
-function balancedEnd(masked: readonly string[], row: number, col: number, open: string, close: string): [number, number] | undefined {
+function balancedEnd(masked: MaskedLines, row: number, col: number, open: string, close: string): [number, number] | undefined {
   if (col < 0) return undefined;
   let depth = 0;
-  for (let r = row; r < masked.length && r < row + ATTRIBUTE_LOOKBACK; r++) {
-    const text = masked[r];
+  for (let r = row; r < masked.lineCount && r < row + ATTRIBUTE_LOOKBACK; r++) {
+    const text = masked.line(r);
     for (let c = r === row ? col : 0; c < text.length; c++) {
       if (text[c] === open) depth++;
       else if (text[c] === close && !(close === '>' && (text[c - 1] === '=' || text[c - 1] === '-'))) {
@@ -413,12 +643,12 @@ function firstCodeColumn(text: string): number {
 }
 
 /** The first line of the attributes directly above the declaration on `declarationLine` (itself when none). */
-function attributeStart(masked: readonly string[], declarationLine: number, family: LanguageFamily): number {
+function attributeStart(masked: MaskedLines, declarationLine: number, family: LanguageFamily): number {
   const pattern = ATTRIBUTE_START[family];
   if (!pattern) return declarationLine;
   let start = declarationLine;
   for (let k = declarationLine - 1; k >= 0 && k >= declarationLine - ATTRIBUTE_LOOKBACK; k--) {
-    if (!pattern.test(masked[k].trimStart())) continue;
+    if (!pattern.test(masked.line(k).trimStart())) continue;
     if (attributeChainEnd(masked, k, family) === declarationLine) start = k;
   }
   return start;
@@ -434,7 +664,7 @@ function scanPython(source: Source): FoundFunction[] {
   tokens.forEach((token, k) => {
     if (token.text !== 'def') return;
     const head = tokens[k - 1]?.text === 'async' && tokens[k - 1].line === token.line ? k - 1 : k;
-    if (tokens[head].col !== firstCodeColumn(masked[token.line])) return;
+    if (tokens[head].col !== firstCodeColumn(masked.line(token.line))) return;
     const open = k + 2;
     if (!isWord(tokens[k + 1]) || tokens[open]?.text !== '(' || match[open] < 0) return;
     const close = match[open];
@@ -454,8 +684,8 @@ function scanPython(source: Source): FoundFunction[] {
         if (OPENERS[tokens[j].text] && match[j] >= 0) endLine = Math.max(endLine, tokens[match[j]].line);
       }
     } else {
-      for (let row = colonLine + 1; row < masked.length; row++) {
-        if (masked[row].trim() === '' || source.startsInString[row] || depthAtLine[row] > 0 || masked[row - 1].trimEnd().endsWith('\\')) continue;
+      for (let row = colonLine + 1; row < source.window.to; row++) {
+        if (masked.line(row).trim() === '' || masked.startsInString(row) || depthAtLine[row - source.window.from] > 0 || masked.line(row - 1).trimEnd().endsWith('\\')) continue;
         if (indentColumns(lines[row], PYTHON_TAB) <= defIndent) break;
         endLine = row;
       }
@@ -480,12 +710,14 @@ function scanPython(source: Source): FoundFunction[] {
   return found;
 }
 
+// Indexed from the window's first line: a scan of a few lines of a long text allocates only for them.
 function bracketDepthAtLineStarts(source: Source): number[] {
-  const depths = new Array<number>(source.masked.length).fill(0);
+  const { from, to } = source.window;
+  const depths = new Array<number>(Math.max(0, to - from)).fill(0);
   let depth = 0;
   let k = 0;
-  for (let row = 0; row < source.masked.length; row++) {
-    depths[row] = depth;
+  for (let row = from; row < to; row++) {
+    depths[row - from] = depth;
     for (; k < source.tokens.length && source.tokens[k].line === row; k++) {
       const text = source.tokens[k].text;
       if (OPENERS[text]) depth++;
@@ -782,7 +1014,7 @@ function modifiersStart(source: Source, name: number): number {
       continue;
     }
     // Never into a preprocessor line or past a decorator's name.
-    if (previous.line !== tokens[k].line && /^\s*#/.test(masked[previous.line])) return k;
+    if (previous.line !== tokens[k].line && /^\s*#/.test(masked.line(previous.line))) return k;
     if (tokens[k - 2]?.text === '@') return k;
     if (previous.text === '>') {
       // `template <…>` is an attribute-like prefix, not part of the return type.

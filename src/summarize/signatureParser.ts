@@ -3,7 +3,7 @@
  * list (parameter names, never their types) and whether it mentions a return value. Works on the
  * tokens the function locator found, so strings and comments never confuse it.
  */
-import { CodeBlock, FoundFunction, languageFamily, LanguageFamily, scanFunctions, ScannedSource } from './functionLocator';
+import { CodeBlock, FoundFunction, languageFamily, LanguageFamily, scanFunctions, ScannedSource, blockWindow } from './functionLocator';
 
 export interface ParameterInfo {
   readonly name: string;
@@ -31,15 +31,20 @@ const TYPED_MODIFIERS = new Set([
 // TypeScript parameter properties: `constructor(private readonly name: string)`.
 const TS_PARAMETER_MODIFIERS = /^(?:(?:public|private|protected|readonly|override)\s+)+/;
 
-/** Reads the name, parameters (names from the signature, never types), and whether it returns a value: explicit non-void/None return type, or a `return <expr>` in the body (not in nested functions), or an expression-bodied arrow. Skips `self`/`cls` in Python and `this` params in TS; destructured params get a readable name (e.g. `options`/`{ a, b }` → the pattern text). */
-export function parseSignature(lines: readonly string[], block: CodeBlock, languageId: string): FunctionSignature {
+/** The scan `parseSignature` reads: the block's lines (all lines of a text of normal size). */
+export function scanBlock(lines: readonly string[], block: CodeBlock, languageId: string): ScannedSource {
+  return scanFunctions(lines, languageId, blockWindow(lines, block.startLine, block.endLine));
+}
+
+/** Reads the name, parameters (names from the signature, never types), and whether it returns a value: explicit non-void/None return type, or a `return <expr>` in the body (not in nested functions), or an expression-bodied arrow. Skips `self`/`cls` in Python and `this` params in TS; destructured params get a readable name (e.g. `options`/`{ a, b }` → the pattern text). A caller that has `scanBlock`'s result passes it. */
+export function parseSignature(lines: readonly string[], block: CodeBlock, languageId: string, scan = scanBlock(lines, block, languageId)): FunctionSignature {
   const family = languageFamily(languageId);
-  const scan = scanFunctions(lines, languageId);
   const found = functionForBlock(scan.functions, block);
   if (!found) return { name: block.name, parameters: [], returnsValue: false, isAsync: false, isGenerator: false };
   const head = scan.tokens.slice(found.headerStart, found.paramsOpen).map((token) => token.text);
   const nested = scan.functions.filter((other) => other !== found && other.bodyOpen > found.bodyOpen && other.bodyClose <= found.bodyClose);
-  const bodyWords = (word: string) => bodyTokenIndices(scan, found, nested).filter((k) => scan.tokens[k].text === word);
+  const body = bodyTokenIndices(found, nested);
+  const bodyWords = (word: string) => body.filter((k) => scan.tokens[k].text === word);
   const isAsync = head.includes('async');
   let isGenerator = false;
   if (family === 'js') isGenerator = head.includes('*');
@@ -70,11 +75,17 @@ function functionForBlock(functions: readonly FoundFunction[], block: CodeBlock)
   return best;
 }
 
-function bodyTokenIndices(scan: ScannedSource, found: FoundFunction, nested: readonly FoundFunction[]): number[] {
+// The body's tokens outside nested bodies, in one pass: the nested bodies sorted by where they
+// open are skipped as the walk reaches them (a bundle's outer function holds thousands).
+function bodyTokenIndices(found: FoundFunction, nested: readonly FoundFunction[]): number[] {
+  const skips = [...nested].sort((a, b) => a.bodyOpen - b.bodyOpen);
   const indices: number[] = [];
+  let next = 0;
   for (let k = found.bodyOpen; k <= found.bodyClose; k++) {
-    const inner = nested.find((other) => k >= other.bodyOpen && k <= other.bodyClose);
-    if (inner) { k = inner.bodyClose; continue; }
+    while (next < skips.length && skips[next].bodyClose < k) next++;
+    // The first nested body not yet passed holds k when it opened at or before k; nested bodies
+    // either nest or follow each other, so a later one never opens before an earlier one closes.
+    if (next < skips.length && skips[next].bodyOpen <= k) { k = skips[next].bodyClose; continue; }
     indices.push(k);
   }
   return indices;
@@ -95,8 +106,8 @@ function readParameters(lines: readonly string[], scan: ScannedSource, found: Fo
   if (found.paramsOpen === found.paramsClose) return [parameter(tokens[found.paramsOpen].text, false)];
   const open = tokens[found.paramsOpen];
   const close = tokens[found.paramsClose];
-  const raw = textBetween(lines, open.line, open.col + 1, close.line, close.col);
-  const masked = textBetween(scan.masked, open.line, open.col + 1, close.line, close.col);
+  const raw = textBetween((row) => lines[row], open.line, open.col + 1, close.line, close.col);
+  const masked = textBetween((row) => scan.masked.line(row), open.line, open.col + 1, close.line, close.col);
   const segments = splitTopLevel(raw, masked).filter((segment) => segment.raw.trim() !== '');
   if (family === 'go') return goParameters(segments);
   const parameters: ParameterInfo[] = [];
@@ -107,11 +118,11 @@ function readParameters(lines: readonly string[], scan: ScannedSource, found: Fo
   return parameters;
 }
 
-function textBetween(lines: readonly string[], fromLine: number, fromCol: number, toLine: number, toCol: number): string {
-  if (fromLine === toLine) return stripCr(lines[fromLine]).slice(fromCol, toCol);
-  const parts = [stripCr(lines[fromLine]).slice(fromCol)];
-  for (let row = fromLine + 1; row < toLine; row++) parts.push(stripCr(lines[row]));
-  parts.push(stripCr(lines[toLine]).slice(0, toCol));
+function textBetween(line: (row: number) => string, fromLine: number, fromCol: number, toLine: number, toCol: number): string {
+  if (fromLine === toLine) return stripCr(line(fromLine)).slice(fromCol, toCol);
+  const parts = [stripCr(line(fromLine)).slice(fromCol)];
+  for (let row = fromLine + 1; row < toLine; row++) parts.push(stripCr(line(row)));
+  parts.push(stripCr(line(toLine)).slice(0, toCol));
   return parts.join('\n');
 }
 

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { blockFromSymbol, CodeBlock, findEnclosingFunction, maskCode, pickSymbolAt, SymbolLike } from '../../src/summarize/functionLocator';
+import { blockFromSymbol, CodeBlock, findEnclosingFunction, maskCode, maskCodeInSteps, type MaskedText, pickSymbolAt, scanFunctions, scanWindow, SymbolLike } from '../../src/summarize/functionLocator';
 
 // Writes a snippet as lines; `¦` marks the cursor line (the marker is removed).
 function source(text: string): { lines: string[]; cursor: number } {
@@ -323,5 +323,56 @@ describe('maskCode', () => {
     assert.deepStrictEqual(maskCode(['a = "{x}" # }', "b = 'y'"], 'python'), ['a = "   "    ', "b = ' '"]);
     assert.deepStrictEqual(maskCode(['x /* a', 'b */ y // z'], 'c'), ['x     ', '     y     ']);
     assert.deepStrictEqual(maskCode(['s := `a', 'b` + "c"'], 'go'), ['s := ` ', ' ` + " "']);
+  });
+
+  it('tells a regular expression from a division by the code before the slash', () => {
+    assert.deepStrictEqual(maskCode(['x = a / b; return /{/.test(s) /* } */ + typeof /}/'], 'javascript'), ['x = a / b; return / /.test(s)         + typeof / /']);
+    assert.deepStrictEqual(maskCode(['y = "s" / 2; z = c++ / d'], 'javascript'), ['y = " " / 2; z = c++ / d']);
+  });
+
+  it('reads Rust raw strings by their hashes, and a word ending in r as no prefix', () => {
+    assert.deepStrictEqual(maskCode(['let s = r#"a"b"#; let t = br"{"; let u = xr"{";'], 'rust'), ['let s = r#"   "#; let t = br" "; let u = xr" ";']);
+  });
+
+  it('masks in steps exactly as in one go', () => {
+    const lines = ['/* a {', ' } */ const s = `x', '${y}` + "{";', 'f(/}/);'];
+    for (const chars of [1, 5, 1000]) assert.deepStrictEqual(drain(maskCodeInSteps(lines, 'javascript', chars)).lines, maskCode(lines, 'javascript'));
+  });
+
+  it('keeps the columns of a line longer than a scan reads', () => {
+    const line = 'var s = "{";'.repeat(20_000);
+    assert.strictEqual(maskCode([line], 'javascript')[0].length, line.length);
+  });
+});
+
+// The result of a generator run to its end.
+function drain<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+describe('big texts', () => {
+  // About 150 kB: a comment opened far above the function hides a fake function in it.
+  const filler = Array.from({ length: 3000 }, (_, i) => `const value${i} = compute(${i}, "item");`);
+  const lines = ['/* starts a comment', ...filler, 'function fake() {', '  return 0;', '} */', 'function real(a, b) {', '  return a + b;', '}'];
+  const fake = lines.indexOf('function fake() {');
+
+  it('reads a small text whole', () => {
+    assert.deepStrictEqual(scanWindow(['a', 'b'], 1), { from: 0, to: 2 });
+  });
+
+  it('reads a big one in a window around the line, without the lines far away', () => {
+    const window = scanWindow(lines, fake);
+    assert.ok(window.from > 0 && window.to === lines.length, JSON.stringify(window));
+    assert.ok(scanFunctions(lines, 'javascript', window).tokens.every((token) => token.line >= window.from));
+  });
+
+  it('finds the function around the line of a big text exactly when it is masked first', () => {
+    const masked: MaskedText = drain(maskCodeInSteps(lines, 'javascript', 10_000));
+    assert.strictEqual(findEnclosingFunction(lines, fake + 1, 'javascript', masked), undefined, 'the fake function is inside a comment');
+    assert.deepStrictEqual(findEnclosingFunction(lines, lines.length - 2, 'javascript', masked), { startLine: lines.length - 3, declarationLine: lines.length - 3, endLine: lines.length - 1, name: 'real' });
+    assert.strictEqual(blockFromSymbol(lines, symbol('real', 'function', lines.length - 3, lines.length - 1), 'javascript', masked).startLine, lines.length - 3);
   });
 });
