@@ -97,13 +97,14 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
       if (!(await sleep(this.debounce.delayMs(settings.debounceMs), token))) return undefined;
     }
 
+    // Only the windows around the cursor are read: the whole text of a 5 MB file, joined on every
+    // request, would hold the editor for milliseconds per keystroke for nothing.
     const offset = document.offsetAt(position);
-    const text = document.getText();
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
     const tabSize = typeof editor?.options.tabSize === 'number' ? editor.options.tabSize : 4;
     const cursor = {
-      prefix: text.slice(Math.max(0, offset - PREFIX_WINDOW_CHARS), offset),
-      suffix: text.slice(offset, offset + SUFFIX_WINDOW_CHARS),
+      prefix: document.getText(new vscode.Range(document.positionAt(Math.max(0, offset - PREFIX_WINDOW_CHARS)), position)),
+      suffix: document.getText(new vscode.Range(position, document.positionAt(offset + SUFFIX_WINDOW_CHARS))),
       tabSize,
     };
 
