@@ -10,6 +10,7 @@
 
 import * as vscode from 'vscode';
 import { SETTINGS_SECTION } from '../common/settings';
+import { isSecretFile } from '../completion/secretFiles';
 import { findExistingDocComment } from './docCommentFormatter';
 import { blockFromSymbol, type SymbolLike } from './functionLocator';
 import { documentLines, documentSymbols, EventLoopTurns, maskedDocument, SYMBOLS_MAX_CHARS, tooBigForSymbols } from './symbolSource';
@@ -47,6 +48,8 @@ export class DocCommentCodeLensProvider implements vscode.CodeLensProvider {
 
   async provideCodeLenses(document: vscode.TextDocument, token?: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
     if (!vscode.workspace.getConfiguration(SETTINGS_SECTION, document).get<boolean>('docComments.codeLens', false)) return [];
+    // Generate Doc Comment refuses secret files: no lens offers it there.
+    if (isSecretFile(document.fileName)) return [];
     if (tooBigForSymbols(document)) {
       // A label, not a link: an empty command id.
       const title = `Attention Lens: no Document lenses in a file over ${SYMBOLS_MAX_CHARS / 1_000_000} MB (Generate Doc Comment still works)`;

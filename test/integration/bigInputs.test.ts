@@ -26,7 +26,7 @@ const LOAD_TIMEOUT_MS = 120_000;
 const STALL_LIMIT_MS = 250;
 // Characters typed one by one into each file, each a new inline completion request.
 const TYPED = 'retu';
-/** What inline completions may add to the longest stall VS Code itself causes while typing. */
+/** What inline completions may add to the event-loop delay VS Code itself causes while typing (99th percentile). */
 const COMPLETION_SHARE_MS = 100;
 
 /** Runs `work` while sampling the event loop's delay; logs and returns the p99 and the maximum in ms. */
@@ -163,16 +163,17 @@ describe('Big inputs keep the extension host responsive', function () {
       // itself: measure that with completions off, then what completions add on top of it.
       const completions = vscode.workspace.getConfiguration('attentionLens.completion');
       await completions.update('enabled', false, vscode.ConfigurationTarget.Workspace);
-      let baseline: { max: number };
+      let baseline: { p99: number; max: number };
       try {
         baseline = await measured(`typing with completions off in ${label}`, typeWord);
       } finally {
         await completions.update('enabled', undefined, vscode.ConfigurationTarget.Workspace);
       }
       const typing = await measured(`inline completions while typing in ${label}`, typeWord);
+      // The 99th percentile: one garbage collection of the 5 MB document's strings can land in either run.
       assert.ok(
-        typing.max < Math.max(STALL_LIMIT_MS, baseline.max + COMPLETION_SHARE_MS),
-        `typing in ${label} stalled the extension host for ${typing.max.toFixed(0)} ms (${baseline.max.toFixed(0)} ms with completions off)`,
+        typing.p99 < Math.max(STALL_LIMIT_MS, baseline.p99 + COMPLETION_SHARE_MS),
+        `typing in ${label}: event-loop delay p99 ${typing.p99.toFixed(0)} ms (${baseline.p99.toFixed(0)} ms with completions off)`,
       );
     });
   }
