@@ -7,7 +7,7 @@ import type { FromWebviewMessage } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
 import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
-import { isSecretFile, secretFileRefusal } from '../completion/secretFiles';
+import { isSecretFile, secretFileRefusal } from '../common/secretFiles';
 import { ATTENTION_VIEW_TYPE, AttentionPanel } from './attentionPanel';
 import { EditorOverlay } from './editorOverlay';
 

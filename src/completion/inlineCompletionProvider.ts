@@ -8,7 +8,7 @@ import type { ModelService } from '../inference/modelService';
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { CompletionPipeline } from './completionPipeline';
 import type { CompletionActivity, CompletionStatus } from './completionStatus';
-import { isSecretFile } from './secretFiles';
+import { isSecretFile } from '../common/secretFiles';
 import type { RecentOutputs } from '../host/recentOutputs';
 
 /** Characters around the cursor sent to the worker at most; the token budget cuts further. */

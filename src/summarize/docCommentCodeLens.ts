@@ -10,7 +10,7 @@
 
 import * as vscode from 'vscode';
 import { SETTINGS_SECTION } from '../common/settings';
-import { isSecretFile } from '../completion/secretFiles';
+import { isSecretFile } from '../common/secretFiles';
 import { findExistingDocComment } from './docCommentFormatter';
 import { blockFromSymbol, type SymbolLike } from './functionLocator';
 import { documentLines, documentSymbols, EventLoopTurns, maskedDocument, SYMBOLS_MAX_CHARS, tooBigForSymbols } from './symbolSource';

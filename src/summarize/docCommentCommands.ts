@@ -5,7 +5,7 @@ import { LensError } from '../common/errors';
 import { Disposable } from '../host/disposable';
 import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
-import { isSecretFile, secretFileRefusal } from '../completion/secretFiles';
+import { isSecretFile, secretFileRefusal } from '../common/secretFiles';
 import { normaliseSummary, planDocCommentEdit } from './docCommentFormatter';
 import type { CodeBlock } from './functionLocator';
 import { relocateBlock } from './blockRelocation';

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { isSecretFile } from '../../src/completion/secretFiles';
+import { isSecretFile } from '../../src/common/secretFiles';
 
 function assertSecret(names: string[], expected: boolean) {
   for (const name of names) assert.strictEqual(isSecretFile(name), expected, name);
