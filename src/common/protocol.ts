@@ -113,7 +113,27 @@ export interface ExitRequest {
   readonly code: number;
 }
 
-export type WorkerRequest = LoadRequest | GenerateRequest | CompleteRequest | SummarizeRequest | AttentionRequest | CancelRequest | DisposeRequest | ExitRequest;
+/**
+ * Asks the worker how it is doing (queue and memory), answered at once with a `stats` event, also
+ * between the tokens of a running generation. Stress tests watch queues and leaks with it.
+ */
+export interface StatsRequest {
+  readonly type: 'stats';
+  readonly id: number;
+  /** Collect garbage first, so the heap figure is what is really kept (a fair leak measurement). */
+  readonly collectGarbage?: boolean;
+}
+
+export type WorkerRequest =
+  | LoadRequest
+  | GenerateRequest
+  | CompleteRequest
+  | SummarizeRequest
+  | AttentionRequest
+  | CancelRequest
+  | DisposeRequest
+  | ExitRequest
+  | StatsRequest;
 
 /** What Show Model Info and the status bar report about a loaded model. */
 export interface ModelInfo {
@@ -200,6 +220,28 @@ export interface DisposedEvent {
   readonly id: number;
 }
 
+/** The worker's own figures; Node 20's Worker has no getHeapStatistics(), so the worker reports them. */
+export interface WorkerStats {
+  /** Requests waiting in the worker's scheduler. */
+  readonly queued: number;
+  /** Whether a request runs now. */
+  readonly running: boolean;
+  /** V8 heap in use in the worker thread (after a collection when asked). */
+  readonly heapUsedBytes: number;
+  /** Resident memory of the whole process (host and worker share it). */
+  readonly rssBytes: number;
+  /** Memory outside the V8 heap held by JS objects (typed arrays, tensors' buffers). */
+  readonly externalBytes: number;
+  /** CPU time the worker's own thread has used (user + system); undefined where the OS does not say (not Linux). */
+  readonly threadCpuMs?: number;
+}
+
+export interface StatsEvent {
+  readonly type: 'stats';
+  readonly id: number;
+  readonly stats: WorkerStats;
+}
+
 export interface ErrorEvent {
   readonly type: 'error';
   /** The request that failed; absent for errors outside any request. */
@@ -216,6 +258,7 @@ export type WorkerEvent =
   | DoneEvent
   | AttentionEvent
   | DisposedEvent
+  | StatsEvent
   | ErrorEvent;
 
 /** Data the host passes to a new worker. */

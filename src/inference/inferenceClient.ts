@@ -26,10 +26,12 @@ import type {
   ModelInfo,
   ModelSource,
   StartedEvent,
+  StatsRequest,
   SummarizeRequest,
   WorkerEvent,
   WorkerRequest,
   WorkerStartData,
+  WorkerStats,
 } from '../common/protocol';
 import { restartDelayMs } from './restartBackoff';
 import { stopWorker } from './workerExit';
@@ -208,6 +210,19 @@ export class InferenceClient {
   /** An inline completion at the cursor (see CompleteRequest); resolves like `generate`. */
   complete(params: CompleteParams, handlers: GenerateHandlers = {}, cancel?: CancelSignal, timeoutMs?: number): Promise<DoneEvent> {
     return this.stream({ type: 'complete', id: this.nextId++, ...params }, handlers, cancel, timeoutMs);
+  }
+
+  /** The worker's queue and memory (see StatsRequest); `collectGarbage` collects first for a fair heap figure. */
+  stats(collectGarbage = false, timeoutMs = this.options.requestTimeoutMs()): Promise<WorkerStats> {
+    const request: StatsRequest = { type: 'stats', id: this.nextId++, collectGarbage };
+    return this.track<WorkerStats>(request, timeoutMs, undefined, (event, resolve) => {
+      if (event.type === 'stats') resolve(event.stats);
+    });
+  }
+
+  /** Requests this client has not settled yet (sent or waiting for a worker). */
+  get pendingCount(): number {
+    return this.pending.size;
   }
 
   private stream(
@@ -503,6 +518,7 @@ function endsRequest(event: WorkerEvent): boolean {
     case 'done':
     case 'attention':
     case 'disposed':
+    case 'stats':
     case 'error':
       return true;
     case 'progress':

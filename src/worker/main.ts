@@ -7,6 +7,7 @@ import { captureBuffers } from './attentionCapture';
 import { Engine, type GenerateResult, type StreamHandlers } from './engine';
 import { RequestScheduler, type Job } from './requestScheduler';
 import { parseWorkerRequest } from './requestValidation';
+import { measureWorker } from './workerStats';
 
 function post(event: WorkerEvent): void {
   parentPort?.postMessage(event);
@@ -161,6 +162,10 @@ function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequ
       return;
     case 'exit':
       process.exit(request.code);
+    case 'stats':
+      // Answered at once, outside the lane, so a test sees the queue as it is during a generation.
+      post({ type: 'stats', id: request.id, stats: measureWorker(scheduler.queuedCount, scheduler.runningId !== undefined, request.collectGarbage === true) });
+      return;
     default: {
       const unreachable: never = request;
       throw new LensError('BAD_REQUEST', `Unknown request ${JSON.stringify(unreachable)}`);

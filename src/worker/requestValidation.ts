@@ -64,6 +64,9 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
     case 'exit':
       if (typeof message.code !== 'number') fail('exit without a code');
       return message as unknown as WorkerRequest;
+    case 'stats':
+      if (message.collectGarbage !== undefined && typeof message.collectGarbage !== 'boolean') fail('collectGarbage must be a boolean');
+      return message as unknown as WorkerRequest;
     default:
       fail(`unknown type ${JSON.stringify(message.type)}`);
   }

@@ -25,3 +25,18 @@ describe('parseWorkerRequest', () => {
     it(`rejects ${name}`, () => assert.throws(() => parseWorkerRequest(message), badRequest));
   }
 });
+
+describe('parseWorkerRequest: stats', () => {
+  it('accepts a stats request with or without a collection', () => {
+    assert.deepStrictEqual(parseWorkerRequest({ type: 'stats', id: 4 }), { type: 'stats', id: 4 });
+    assert.deepStrictEqual(parseWorkerRequest({ type: 'stats', id: 5, collectGarbage: true }), { type: 'stats', id: 5, collectGarbage: true });
+  });
+
+  for (const [name, message] of [
+    ['a stats request without an id', { type: 'stats' }],
+    ['a stats request with a fractional id', { type: 'stats', id: 1.5 }],
+    ['a non-boolean collectGarbage', { type: 'stats', id: 1, collectGarbage: 'yes' }],
+  ] as const) {
+    it(`rejects ${name}`, () => assert.throws(() => parseWorkerRequest(message), badRequest));
+  }
+});
