@@ -40,6 +40,8 @@ export class AttentionController extends Disposable {
   private readonly panel: AttentionPanel;
   private readonly overlay: EditorOverlay;
   private pendingPaint: PendingPaint | undefined;
+  /** True while an export's save dialog is open or its file is being written. */
+  private exporting = false;
   /** The last time from command to painted heatmap, for tests and the benchmark. */
   lastPaint: { tokens: number; forwardMs: number; totalMs: number } | undefined;
 
@@ -58,7 +60,7 @@ export class AttentionController extends Disposable {
           onSelection: (selection) => this.overlay.setSelection(selection),
           onRevealToken: (index) => this.revealToken(index),
           onRendered: (view, ms, arrivedAt) => this.rendered(view, ms, arrivedAt),
-          onExport: (message) => void this.saveExport(message),
+          onExport: (message) => void this.saveExport(message).catch((error) => this.exportFailed(error)),
           onClosed: () => this.overlay.clear(),
         },
         log,
@@ -187,6 +189,26 @@ export class AttentionController extends Disposable {
   }
 
   private async saveExport(message: Extract<FromWebviewMessage, { type: 'export' }>): Promise<void> {
+    // One save dialog at a time: a panel that posts exports in a loop must not stack dialogs.
+    if (this.exporting) {
+      this.log.appendLine('[attention] an export from the panel arrived while the last one was being saved; ignored');
+      return;
+    }
+    this.exporting = true;
+    try {
+      await this.saveExportNow(message);
+    } finally {
+      this.exporting = false;
+    }
+  }
+
+  private exportFailed(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.log.appendLine(`[attention] export failed: ${message}`);
+    void vscode.window.showErrorMessage(`Attention Lens: could not export the view: ${message}`);
+  }
+
+  private async saveExportNow(message: Extract<FromWebviewMessage, { type: 'export' }>): Promise<void> {
     const target = await vscode.window.showSaveDialog({
       filters: message.format === 'png' ? { 'PNG image': ['png'] } : { JSON: ['json'] },
       saveLabel: 'Export',

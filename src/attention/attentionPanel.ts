@@ -7,9 +7,10 @@ import * as vscode from 'vscode';
 import { formatBytes } from '../common/attentionBudget';
 import { captureHeldBytes, splitVectors, toPanelCapture, type AttentionCapture } from '../common/attentionData';
 import { packProbs } from '../common/probsPacking';
-import { parseFromWebview, type FromWebviewMessage, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
+import type { FromWebviewMessage, ToWebviewMessage, ViewSelection } from '../common/webviewProtocol';
 import { Disposable } from '../host/disposable';
 import { attentionPanelHtml } from './attentionPanelHtml';
+import { WebviewInbox } from './webviewInbox';
 
 export const ATTENTION_VIEW_TYPE = 'attentionLens.attention';
 
@@ -76,9 +77,10 @@ export class AttentionPanel extends Disposable {
     };
     panel.webview.html = attentionPanelHtml(panel.webview, this.extensionUri, vscode.Uri.joinPath);
     const listeners = [
-      panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => this.inbox.receive(raw)),
       panel.onDidDispose(() => {
         listeners.forEach((l) => l.dispose());
+        this.inbox.drop();
         this.panel = undefined;
         this.release();
         this.events.onClosed();
@@ -130,42 +132,31 @@ export class AttentionPanel extends Disposable {
     void this.panel?.webview.postMessage(message);
   }
 
-  private receive(raw: unknown): void {
-    const message = parseFromWebview(raw);
-    if (!message) {
-      this.log.appendLine(`[attention] ignored an unexpected message from the panel: ${JSON.stringify(raw)?.slice(0, 200)}`);
-      return;
-    }
-    switch (message.type) {
-      case 'ready':
+  /** The panel's messages, validated and coalesced (see WebviewInbox); what each one does here. */
+  private readonly inbox = new WebviewInbox(
+    {
+      ready: (message) => {
         this.selection = message.selection;
         this.postCapture();
         if (this.status) this.post({ type: 'status', ...this.status });
-        return;
-      case 'needVectors':
+      },
+      needVectors: () => {
         if (this.capture) this.post({ type: 'vectors', vectors: splitVectors(this.capture).vectors });
-        return;
-      case 'selectionChanged':
+      },
+      selectionChanged: (message) => {
         this.selection = message.selection;
         this.events.onSelection(message.selection);
-        return;
-      case 'revealToken':
-        this.events.onRevealToken(message.index);
-        return;
-      case 'export':
-        this.events.onExport(message);
-        return;
-      case 'rendered':
-        this.events.onRendered(message.view, message.ms, message.arrivedAt);
-        return;
-      default: {
-        const unreachable: never = message;
-        return unreachable;
-      }
-    }
-  }
+      },
+      revealToken: (message) => this.events.onRevealToken(message.index),
+      export: (message) => this.events.onExport(message),
+      rendered: (message) => this.events.onRendered(message.view, message.ms, message.arrivedAt),
+    },
+    () => this.capture && { layers: this.capture.layers, heads: this.capture.heads, tokens: this.capture.tokens.length },
+    (line) => this.log.appendLine(line),
+  );
 
   override dispose(): void {
+    this.inbox.drop();
     this.panel?.dispose();
     super.dispose();
   }

@@ -66,8 +66,15 @@ function parseSelection(value: unknown): ViewSelection | undefined {
   if (!VIEWS.includes(s.view as AttentionViewName)) return undefined;
   if (!isInt(s.layer, 0, 1023) || !isInt(s.queryToken, 0, 1 << 20)) return undefined;
   if (!(s.head === 'mean' || isInt(s.head, 0, 1023))) return undefined;
-  if (!Array.isArray(s.heads) || s.heads.length > 1024 || !s.heads.every((h) => isInt(h, 0, 1023))) return undefined;
-  return { view: s.view as AttentionViewName, layer: s.layer, head: s.head as number | 'mean', heads: s.heads as number[], queryToken: s.queryToken };
+  if (!Array.isArray(s.heads) || s.heads.length > 1024) return undefined;
+  // An index loop, not `every`, which skips the holes of a sparse array; the copy keeps nothing else of it.
+  const heads: number[] = [];
+  for (let i = 0; i < s.heads.length; i++) {
+    const h: unknown = s.heads[i];
+    if (!isInt(h, 0, 1023)) return undefined;
+    heads.push(h);
+  }
+  return { view: s.view as AttentionViewName, layer: s.layer, head: s.head as number | 'mean', heads, queryToken: s.queryToken };
 }
 
 /** Validates a message from the webview at run time (webview content is never trusted); undefined if malformed. */
