@@ -19,6 +19,8 @@ export interface AttentionLensApi {
   readonly onDidChangeState: vscode.Event<ModelState>;
   /** Waits for the current load attempt to finish. */
   whenLoaded(): Promise<void>;
+  /** Kills the model worker as a crash would, now or after `afterTokens` streamed tokens (tests). */
+  killWorkerForTest(afterTokens?: number): void;
 }
 
 /**
@@ -46,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     getState: () => models.state,
     onDidChangeState: models.onDidChangeState,
     whenLoaded: () => models.whenLoaded(),
+    killWorkerForTest: (afterTokens) => models.killWorkerForTest(afterTokens),
   };
 }
 

@@ -144,6 +144,8 @@ export class InferenceClient {
   private reloadAfterExit = false;
   private disposed = false;
   private disposal: Promise<void> | undefined;
+  /** Tokens still to stream before the armed test kill (killWorkerForTest) ends the worker. */
+  private killAfterTokens: number | undefined;
 
   constructor(private readonly options: ClientOptions) {}
 
@@ -360,6 +362,7 @@ export class InferenceClient {
     }
     const pending = this.pending.get(event.id);
     if (!pending || pending.worker !== worker) return; // settled already, or sent again to a newer worker
+    if (event.type === 'token' && this.killAfterTokens !== undefined && --this.killAfterTokens === 0) this.killWorkerForTest();
     pending.answered = true;
     pending.onEvent(event);
   }
@@ -482,9 +485,13 @@ export class InferenceClient {
     else await this.exiting;
   }
 
-  /** Makes the worker die abruptly, as a crash would (tests and the crash-recovery check). */
-  killWorkerForTest(): void {
-    this.worker?.postMessage({ type: 'exit', id: 0, code: 70 } satisfies WorkerRequest);
+  /**
+   * Makes the worker die abruptly, as a crash would (tests and the crash-recovery check): now, or
+   * once `afterTokens` more tokens have streamed, so a test can hit a generation it cannot see.
+   */
+  killWorkerForTest(afterTokens = 0): void {
+    this.killAfterTokens = afterTokens > 0 ? afterTokens : undefined;
+    if (afterTokens <= 0) this.worker?.postMessage({ type: 'exit', id: 0, code: 70 } satisfies WorkerRequest);
   }
 
   /** Stops everything; later requests are refused. Resolves once the worker has exited; safe to call again. */

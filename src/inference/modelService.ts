@@ -94,6 +94,11 @@ export class ModelService extends Disposable {
     return this.lifecycle.client.attention(params);
   }
 
+  /** Kills the worker as a crash would, now or after `afterTokens` streamed tokens (integration tests). */
+  killWorkerForTest(afterTokens?: number): void {
+    this.lifecycle.client.killWorkerForTest(afterTokens);
+  }
+
   /** Waits for a load in progress; throws the load's error when no model can serve the request. */
   private async whenUsable(waitForRestart: boolean): Promise<void> {
     await this.whenLoaded();

@@ -18,6 +18,8 @@ export interface LensState {
 export interface LensApi {
   getState(): LensState;
   readonly onDidChangeState: vscode.Event<LensState>;
+  /** Kills the model worker as a crash would, now or after `afterTokens` streamed tokens. */
+  killWorkerForTest(afterTokens?: number): void;
 }
 
 /** The activated extension's API. */
