@@ -10,7 +10,8 @@
 // Usage: npm run bench:backends [-- --runs N] [-- --models bundled,100m] [-- --backends cpu,wasm1,wasm2,webgpu]
 //        [-- --worker out/src/worker/main.js] [-- --no-lavapipe]
 import { option, repo, require } from './benchSetup.mjs';
-import { execFileSync } from 'child_process';
+import { benchModelDir, ensureBenchModel } from './benchModel.mjs';
+import { promptOf } from './benchPrompts.mjs';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -32,11 +33,7 @@ const { InferenceClient } = require(path.join(repo, 'out/src/inference/inference
 const { probeWebGpuAdapter } = require(path.join(repo, 'out/src/worker/webgpuAdapter.js'));
 const { AutoTokenizer } = require('@huggingface/transformers');
 
-const benchModelDir = path.join(repo, '.cache/bench-models/gpt2-100m');
-if (wantedModels.includes('100m') && !fs.existsSync(path.join(benchModelDir, 'bench-model.json'))) {
-  console.log('making the 100M benchmark model (tools/bench/make_bench_model.py) …');
-  execFileSync('/usr/bin/python3', [path.join(repo, 'tools/bench/make_bench_model.py'), '--out', benchModelDir], { stdio: 'inherit' });
-}
+if (wantedModels.includes('100m')) ensureBenchModel();
 const MODELS = [
   { key: 'bundled', dir: path.join(repo, 'models/lens-coder'), dtype: 'fp32', decodeTokens: 32 },
   { key: '100m', dir: benchModelDir, dtype: 'fp32', decodeTokens: 16 },
@@ -48,29 +45,12 @@ const BACKENDS = [
   { key: 'webgpu', device: 'webgpu', wasmThreads: 1 },
 ].filter((b) => wantedBackends.includes(b.key));
 const PREFILL_LENGTHS = [64, 256];
-// Real code to prompt with, from a dev dependency (nothing written here); each run reads from
-// another place so that no run reuses the previous one's KV cache.
-const SOURCE = fs.readFileSync(path.join(repo, 'node_modules/typescript/lib/lib.es5.d.ts'), 'utf8');
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
 };
 const round = (x, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
-
-/** A prompt of exactly `length` tokens of the model's tokenizer, from the source at a place that depends on `seed`. */
-function promptOf(tokenizer, length, seed) {
-  const start = (seed * 7919) % (SOURCE.length - 20000);
-  const ids = tokenizer.encode(SOURCE.slice(start, start + 20000), { add_special_tokens: false });
-  // Cut, decode, re-encode: byte-level BPE can merge differently at the cut, so trim until it fits.
-  for (let n = length; n > 0; n--) {
-    const text = tokenizer.decode(ids.slice(0, n), { skip_special_tokens: false });
-    const back = tokenizer.encode(text, { add_special_tokens: false }).length;
-    if (back === length) return text;
-    if (back < length) return tokenizer.decode(ids.slice(0, n + 1), { skip_special_tokens: false });
-  }
-  throw new Error('no prompt');
-}
 
 async function startBackend(model, backend) {
   const client = new InferenceClient({

@@ -4,6 +4,8 @@
 // side by side, over fixed cursor positions in real source files.
 // Usage: npm run bench:completion [-- --model DIR] [-- --positions N]
 import { option, repo, require } from './benchSetup.mjs';
+import { BareOnnx } from './bareOnnx.mjs';
+import { COMPLETION_SOURCES, cursorPositions, windowOf } from './benchPrompts.mjs';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -17,45 +19,7 @@ const { CompletionPipeline } = out('completion/completionPipeline.js');
 const { readCompletionSettings } = out('common/settings.js');
 const { fitContextToBudget } = out('common/contextWindow.js');
 const { buildCompletionPrompt, detectPromptFormat } = out('common/promptFormats.js');
-const ort = require('onnxruntime-node');
 const transformers = require('@huggingface/transformers');
-
-// Real, well-known files that ship with this project's dev dependencies (none written here).
-const SOURCES = [
-  'node_modules/mocha/lib/runner.js',
-  'node_modules/webpack/lib/Compiler.js',
-  'node_modules/semver/classes/range.js',
-  'node_modules/@vscode/vsce/out/package.js',
-];
-
-/** Fixed cursor positions: at the indentation of every 29th non-blank line (a statement start), and after its first word on every other. */
-function cursorPositions() {
-  const positions = [];
-  for (const file of SOURCES) {
-    const text = fs.readFileSync(path.join(repo, file), 'utf8');
-    const lines = text.split('\n');
-    let offset = 0;
-    const starts = lines.map((line) => {
-      const s = offset;
-      offset += line.length + 1;
-      return s;
-    });
-    let k = 0;
-    for (let i = 20; i < lines.length; i += 29) {
-      const line = lines[i];
-      if (!line.trim()) continue;
-      const indent = line.length - line.trimStart().length;
-      const firstWord = /^\s*[\w$.]+/.exec(line)?.[0].length ?? indent;
-      const column = k++ % 2 === 0 ? indent : firstWord;
-      positions.push({ file, line: i + 1, text, offset: starts[i] + column });
-    }
-  }
-  // Interleave files, then take the first N: every file is represented.
-  const byFile = SOURCES.map((f) => positions.filter((p) => p.file === f));
-  const mixed = [];
-  for (let i = 0; mixed.length < positions.length; i++) for (const list of byFile) if (list[i]) mixed.push(list[i]);
-  return mixed.slice(0, positionsWanted);
-}
 
 const percentile = (xs, p) => {
   const sorted = [...xs].sort((a, b) => a - b);
@@ -65,7 +29,7 @@ const median = (xs) => percentile(xs, 50);
 
 // The extension's defaults, unless --context/--max-new override them for an experiment.
 const settings = readCompletionSettings((key) => ({ contextTokens: option('context'), maxNewTokens: option('max-new') })[key] && Number(({ contextTokens: option('context'), maxNewTokens: option('max-new') })[key]));
-const positions = cursorPositions();
+const positions = cursorPositions(positionsWanted);
 
 // Provider path.
 const client = new InferenceClient({
@@ -78,7 +42,6 @@ const pipeline = new CompletionPipeline(
   { modelKey: () => 'bench', complete: (params, cancel, timeoutMs) => client.complete(params, {}, cancel, 60000) },
   () => settings,
 );
-const windowOf = (p) => ({ prefix: p.text.slice(Math.max(0, p.offset - 24000), p.offset), suffix: p.text.slice(p.offset, p.offset + 8000), tabSize: 4 });
 // Warm-up, not measured.
 await pipeline.suggest(windowOf(positions[0]));
 pipeline.clear();
@@ -91,43 +54,8 @@ const tokenizer = await transformers.AutoTokenizer.from_pretrained(path.basename
 const config = JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'));
 const format = detectPromptFormat(config, (t) => tokenizer.get_vocab().get(t));
 const weights = path.join(modelDir, info.dtype === 'q8' ? 'onnx/model_quantized.onnx' : 'onnx/model.onnx');
-const session = await ort.InferenceSession.create(weights);
-const fetches = session.outputNames.filter((n) => n === 'logits' || n.startsWith('present'));
-const heads = config.n_head;
-const headDim = config.n_embd / config.n_head;
-
-async function bareLoop(promptIds, newTokens) {
-  let past = {};
-  for (let l = 0; l < config.n_layer; l++) {
-    for (const kv of ['key', 'value']) past[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [1, heads, 0, headDim]);
-  }
-  let ids = promptIds;
-  let total = 0;
-  const t0 = performance.now();
-  let firstAt = 0;
-  for (let step = 0; step < newTokens; step++) {
-    const n = ids.length;
-    const feeds = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, n]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(total + n).fill(1n), [1, total + n]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: n }, (_, i) => BigInt(total + i)), [1, n]),
-      ...past,
-    };
-    const outputs = await session.run(feeds, fetches);
-    const logits = outputs.logits;
-    const vocab = logits.dims[2];
-    const last = logits.data.subarray((n - 1) * vocab, n * vocab);
-    let best = 0;
-    for (let v = 1; v < vocab; v++) if (last[v] > last[best]) best = v;
-    past = {};
-    for (const name of fetches) if (name.startsWith('present')) past[name.replace('present', 'past_key_values')] = outputs[name];
-    total += n;
-    ids = [best];
-    if (!firstAt) firstAt = performance.now();
-  }
-  const end = performance.now();
-  return { ms: end - t0, tps: newTokens > 1 ? ((newTokens - 1) * 1000) / (end - firstAt) : 0 };
-}
+const bareSession = await BareOnnx.create(weights, config);
+const bareLoop = (ids, tokens) => bareSession.greedy(ids, tokens);
 
 const countTokens = (text) => tokenizer.encode(text, { add_special_tokens: false }).length;
 const promptIds = (cursor) => {
@@ -152,10 +80,11 @@ for (const p of positions) {
   if (tokens) bare.push({ ...(await bareLoop(promptIds(cursor), tokens)), tokens });
 }
 await client.dispose();
+await bareSession.release();
 
 const withTokens = provider.filter((r) => r.tokens > 1);
 const fmt = (x) => x.toFixed(0).padStart(7);
-console.log(`model ${path.relative(repo, modelDir)} (${info.dtype}, ${info.backend}), ${positions.length} cursor positions in ${SOURCES.length} files; debounce excluded`);
+console.log(`model ${path.relative(repo, modelDir)} (${info.dtype}, ${info.backend}), ${positions.length} cursor positions in ${COMPLETION_SOURCES.length} files; debounce excluded`);
 console.log(`settings: contextTokens ${settings.contextTokens}, maxNewTokens ${settings.maxNewTokens}; provider median first token ${median(provider.filter((r) => r.tokens).map((r) => r.first))} ms`);
 console.log(`suggestions shown: ${provider.filter((r) => r.shown).length}/${provider.length}; median new tokens ${median(provider.map((r) => r.tokens))}`);
 console.log('path                 p50 ms   p95 ms   median tok/s');

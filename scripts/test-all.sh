@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: every tier, in order, stopping at the first failure: types, unit tests, model
-# tests, stress tests (bounded in time; event-loop delay on big inputs), packaging, integration tests inside a real VS Code (code-server), and end-to-end tests
+# tests, stress tests (bounded in time; event-loop delay on big inputs), packaging, a quick benchmark run, integration tests inside a real VS Code (code-server), and end-to-end tests
 # through a real browser. Installs what is missing first. Prints a summary with timings.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -49,6 +49,10 @@ step test:unit npm run --silent test:unit
 step test:model npm run --silent test:model
 step test:stress npm run --silent test:stress
 step package npm run --silent package
+# The benchmark suite, few repetitions, on the worker just packaged: fails when the suite breaks
+# (a crash, a missing figure), never on slow figures; its JSON goes to a temporary folder.
+bench_out="$(mktemp -d)"
+step bench:quick node bench/suite.mjs --quick --out "$bench_out/bench.json"
 step test:webview npm run --silent test:webview
 step test:integration npm run --silent test:integration
 step test:e2e npm run --silent test:e2e
