@@ -82,6 +82,8 @@ export class Engine {
   private loaded: LoadedModel | undefined;
   /** Encodes prompts for the loaded model's tokenizer (user text never becomes a special token). */
   private prompts: PromptEncoder | undefined;
+  /** What the loaded model was loaded with, to load it again when a replacement fails. */
+  private loadedWith: LoadOptions | undefined;
   private readonly loader: ModelLoader;
 
   constructor(private readonly options: LoaderOptions) {
@@ -93,12 +95,43 @@ export class Engine {
     return this.loaded?.info;
   }
 
-  /** Loads a model, replacing the current one. Throws a LensError that a user can act on. */
+  /**
+   * Loads a model, replacing the current one. Throws a LensError that a user can act on. A model
+   * whose files fail their checks never costs the current one; one that fails later, after the
+   * current one was released (its sessions would not build), is followed by loading the previous
+   * model again, so the worker keeps serving what it served — unless that fails too (NOT_LOADED).
+   */
   async load(options: LoadOptions): Promise<ModelInfo> {
-    const loaded = await this.loader.load(options, () => this.dispose());
+    const previous = this.loaded ? this.loadedWith : undefined;
+    let released = false;
+    let loaded: LoadedModel;
+    try {
+      loaded = await this.loader.load(options, async () => {
+        released = true;
+        await this.dispose();
+      });
+    } catch (error) {
+      if (released && previous) await this.restore(previous, error);
+      throw error;
+    }
+    this.install(loaded, options);
+    return loaded.info;
+  }
+
+  private install(loaded: LoadedModel, options: LoadOptions): void {
     this.prompts = new PromptEncoder(loaded.tokenizer);
     this.loaded = loaded;
-    return loaded.info;
+    this.loadedWith = { ...options, onProgress: () => undefined };
+  }
+
+  /** Loads `previous` again after `failure`; throws NOT_LOADED, naming both, when it cannot. */
+  private async restore(previous: LoadOptions, failure: unknown): Promise<void> {
+    try {
+      this.install(await this.loader.load(previous, async () => undefined), previous);
+    } catch (error) {
+      const why = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+      throw new LensError('NOT_LOADED', `${why(failure)} The previous model could not be loaded again either: ${why(error)}`);
+    }
   }
 
   /** Greedy decoding speed on a fixed prompt, after a warm-up that compiles what needs compiling. */

@@ -1,10 +1,11 @@
-/** Checks a local model folder before loading, so a missing or broken file gets a clear error. */
+/** Checks a local model folder before loading, so a missing or broken file gets a clear error before the current model is released. */
 
 import * as fs from 'fs';
 import * as path from 'path';
 import { LensError } from '../common/errors';
 import { preferredDtypes } from '../common/backendChoice';
 import type { Backend, Dtype, DtypeChoice } from '../common/protocol';
+import { checkOnnxFile, configProblem, readJsonObjectFile, tokenizerProblem } from './modelFilesCheck';
 
 export const WEIGHT_FILES: Readonly<Record<Dtype, string>> = {
   fp32: 'onnx/model.onnx',
@@ -18,33 +19,40 @@ export interface FolderWeights {
   readonly weightsBytes: number;
 }
 
-function readJson(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new LensError('MODEL_NOT_FOUND', `The model folder has no ${path.basename(file)} (${file}).`);
-  }
-  try {
-    const value: unknown = JSON.parse(text);
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through to the error below
-  }
-  throw new LensError('MODEL_INVALID', `${file} is not a valid JSON object; the model files look damaged.`);
-}
+/** JSON files transformers.js reads when they are there; each is checked like the required ones. */
+const OPTIONAL_JSON_FILES = ['tokenizer_config.json', 'generation_config.json'];
 
-/** Validates the Hugging Face layout in `folder` (config with a model type, a readable tokenizer) and returns the config. */
-export function checkModelFolder(folder: string): Record<string, unknown> {
+/**
+ * Validates the Hugging Face layout in `folder` (config with a model type `supported` knows, a
+ * tokenizer with a vocabulary, readable optional JSON files) and returns the config. Opens only
+ * regular files, so a FIFO or a folder in a file's place fails at once (see modelFilesCheck.ts).
+ */
+export function checkModelFolder(folder: string, supported: (modelType: string) => boolean): Record<string, unknown> {
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) {
     throw new LensError('MODEL_NOT_FOUND', `The model folder ${folder} does not exist.`);
   }
-  const config = readJson(path.join(folder, 'config.json'));
-  if (typeof config.model_type !== 'string') {
-    throw new LensError('MODEL_INVALID', `${path.join(folder, 'config.json')} has no "model_type", so the architecture is unknown.`);
+  const configFile = path.join(folder, 'config.json');
+  const config = readJsonObjectFile(configFile);
+  const configFault = configProblem(config, supported);
+  if (configFault) throw new LensError('MODEL_INVALID', `${configFile} ${configFault}.`);
+  const tokenizerFile = path.join(folder, 'tokenizer.json');
+  const tokenizerFault = tokenizerProblem(readJsonObjectFile(tokenizerFile));
+  if (tokenizerFault) throw new LensError('MODEL_INVALID', `${tokenizerFile} ${tokenizerFault}; the tokenizer cannot load.`);
+  for (const name of OPTIONAL_JSON_FILES) {
+    const file = path.join(folder, name);
+    if (pathEntryExists(file)) readJsonObjectFile(file);
   }
-  readJson(path.join(folder, 'tokenizer.json'));
   return config;
+}
+
+/** Whether anything (a dangling or looping link too) has this name; never opens it. */
+function pathEntryExists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The weights file in `folder` for `dtype` (for `auto`, the one `backend` runs best that is there). */
@@ -52,11 +60,8 @@ export function pickFolderWeights(folder: string, dtype: DtypeChoice, backend: B
   const candidates: readonly Dtype[] = dtype === 'auto' ? preferredDtypes(backend) : [dtype];
   for (const candidate of candidates) {
     const weightsPath = path.join(folder, WEIGHT_FILES[candidate]);
-    if (fs.existsSync(weightsPath)) {
-      const weightsBytes = fs.statSync(weightsPath).size;
-      if (weightsBytes < 64) {
-        throw new LensError('MODEL_INVALID', `${weightsPath} is only ${weightsBytes} bytes; the model file is damaged.`);
-      }
+    if (pathEntryExists(weightsPath)) {
+      const weightsBytes = checkOnnxFile(weightsPath);
       return { dtype: candidate, weightsPath, weightsBytes };
     }
   }

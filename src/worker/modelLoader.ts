@@ -62,16 +62,17 @@ export class ModelLoader {
   }
 
   /**
-   * Loads a model. `releaseCurrent` runs once the runtime is ready and before the new model loads
-   * (a runtime that cannot start leaves the current model in place). Throws a LensError that a
-   * user can act on.
+   * Loads a model. `releaseCurrent` runs once the runtime is ready and the new model's files passed
+   * their checks, before its sessions are built (a runtime that cannot start or a damaged folder
+   * leaves the current model in place). Throws a LensError that a user can act on.
    */
   async load(options: LoadOptions, releaseCurrent: () => Promise<void>): Promise<LoadedModel> {
     const started = performance.now();
     const runtime = startRuntime(options.device, this.options);
     const transformers = await runtime.transformers;
-    await releaseCurrent();
     const decided = await runtime.decision;
+    // Every cheap check (files, config, tokenizer, weights layout) runs while the current model still
+    // serves: a damaged folder is refused without letting it go.
     const located = await this.locate(options, transformers);
     let weights = this.weightsFor(located, options, decided.backend);
     let backend = settleBackendForWeights(decided, options.device, weights.dtype);
@@ -81,6 +82,7 @@ export class ModelLoader {
       backend = calibratedBackend(backend, calibration.earlier, false);
       weights = this.weightsFor(located, options, backend.backend);
     }
+    await releaseCurrent();
     let loaded: LoadedModel;
     try {
       try {
@@ -207,7 +209,7 @@ export class ModelLoader {
     const { env } = transformers;
     const source = options.source;
     if (source.kind === 'folder') {
-      const config = checkModelFolder(source.path);
+      const config = checkModelFolder(source.path, (modelType) => isCausalLmType(transformers, modelType));
       // A file missing from the folder is an error, never a download: no remote models, no cache of
       // an earlier Hub load, and the folder's absolute path as the id (transformers.js never sends
       // a path to a hub, and a folder name that is no valid Hub id is still read from the folder).
@@ -254,6 +256,13 @@ export class ModelLoader {
     }
     return new LensError('MODEL_INVALID', `The model in ${location} could not be loaded (${message}). Its files may be damaged or of an unsupported kind.`);
   }
+}
+
+/** Whether transformers.js has a causal language model class for `modelType`. */
+function isCausalLmType(transformers: TransformersModule, modelType: string): boolean {
+  const mappings = (transformers.AutoModelForCausalLM as unknown as { MODEL_CLASS_MAPPINGS?: readonly ReadonlyMap<string, unknown>[] }).MODEL_CLASS_MAPPINGS;
+  // A runtime that no longer exposes its table is trusted to say so itself when the session loads.
+  return !mappings || mappings.some((mapping) => mapping.has(modelType));
 }
 
 /** `@revision` for messages and locations, empty for `main`. */
