@@ -14,7 +14,8 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
   let lastLoggedInfo: unknown;
   context.subscriptions.push(
     models.onDidChangeState((state) => {
-      if (state.state === 'error' && state.error && state.error !== lastError && state.errorCode !== 'WORKER_CRASHED') {
+      // A failed load may leave the previous model serving (a ready state with an error): told all the same.
+      if (state.error && state.error !== lastError && state.errorCode !== 'WORKER_CRASHED') {
         output.appendLine(`[error] ${state.errorCode}: ${state.error}`);
         void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
       }
@@ -26,7 +27,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
         output.appendLine(`[ready] ${modelInfoLine(state.info)}${coldStart}`);
       }
       if (state.state === 'error' && state.errorCode === 'WORKER_CRASHED') output.appendLine(`[crash] ${state.error}`);
-      lastError = state.state === 'error' ? state.error : undefined;
+      lastError = state.error;
     }),
     vscode.commands.registerCommand('attentionLens.showModelInfo', () => {
       const state = models.state;

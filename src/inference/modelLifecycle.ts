@@ -2,11 +2,12 @@
  * Keeps the model the settings name loaded in the worker, and its state. Loads run one after the
  * other and the last settings win, however fast they change; a device change starts a new worker,
  * since a worker serves one ONNX Runtime build for its life; a restart after a crash loads what the
- * settings say then. The state names only the model the newest load brought.
+ * settings say then. The state names the model that serves: a load that fails while the worker
+ * keeps the previous model (see Engine.load) leaves that one ready, with the failure as its error.
  * No `vscode` import: ModelService reads the settings and fires the state; tests drive this directly.
  */
 
-import { LensError } from '../common/errors';
+import { LensError, type ErrorCode } from '../common/errors';
 import { resolveModelSource, sourceDisplayName, type SourcePaths } from '../common/modelSource';
 import type { DeviceChoice } from '../common/protocol';
 import type { LensSettings } from '../common/settings';
@@ -16,6 +17,13 @@ import { EXIT_GRACE_MS } from './workerExit';
 
 /** How long shutting down waits at most: the worker's own exit grace, then its termination. */
 export const SHUTDOWN_BOUND_MS = EXIT_GRACE_MS + 1000;
+
+/**
+ * Failures after which the worker still serves the model it served: the new model was refused
+ * before the old one was let go, or the worker loaded the old one again (anything else it cannot
+ * restore is NOT_LOADED), or the load was never sent.
+ */
+const KEEPS_PREVIOUS_MODEL: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MODEL_NOT_FOUND', 'MODEL_INVALID', 'DOWNLOAD_NOT_ALLOWED', 'DOWNLOAD_FAILED', 'BACKEND_UNAVAILABLE']);
 
 /** What the settings ask to load now: a load, or the reason none can start (e.g. downloads are off). */
 export type LoadPlan =
@@ -46,6 +54,8 @@ export class ModelLifecycle {
   /** The client that serves requests on the loaded model. */
   readonly client: InferenceClient;
   private current: ModelState = { state: 'idle' };
+  /** The ready state of the model the worker serves now; undefined when it serves none. */
+  private serving: ModelState | undefined;
   private generation = 0;
   private activeRequests = 0;
   /** The device the worker was started for; undefined when there is none yet or it was stopped. */
@@ -118,6 +128,7 @@ export class ModelLifecycle {
     this.setState({ state: 'loading', modelName, progress: 0 });
     if (this.workerDevice !== undefined && this.workerDevice !== params.device) {
       // A worker serves one ONNX Runtime build for its life: another device needs a new worker.
+      this.serving = undefined;
       await this.client.restart();
       this.workerDevice = undefined;
       if (generation !== this.generation) return undefined; // the settings changed again while the worker exited
@@ -125,7 +136,8 @@ export class ModelLifecycle {
     this.workerDevice = params.device;
     const finished = this.client.load(params).then(
       (info) => {
-        if (generation === this.generation) this.setState({ state: 'ready', modelName: info.name, backend: info.backend, info });
+        this.serving = { state: 'ready', modelName: info.name, backend: info.backend, info };
+        if (generation === this.generation) this.setState(this.serving);
       },
       (error: unknown) => {
         if (generation === this.generation) this.fail(error, modelName);
@@ -135,6 +147,7 @@ export class ModelLifecycle {
   }
 
   private crashed(error: LensError): void {
+    this.serving = undefined;
     // An error state already says why no model serves (downloads off, a missing folder): a crash of
     // the worker behind it changes nothing the user can do, and the restart reports what follows.
     if (this.current.state === 'error' && error.code !== 'WORKER_CRASH_LOOP') return;
@@ -143,6 +156,14 @@ export class ModelLifecycle {
 
   private fail(error: unknown, modelName: string): void {
     const lens = asLensError(error);
+    if (!KEEPS_PREVIOUS_MODEL.has(lens.code)) this.serving = undefined;
+    const serving = this.serving;
+    if (serving) {
+      // The user is told, and every feature goes on with the model that serves.
+      const still = `Could not load ${modelName}: ${lens.message} Still using ${serving.modelName ?? 'the previous model'}.`;
+      this.setState({ ...serving, error: still, errorCode: lens.code });
+      return;
+    }
     this.setState({ state: 'error', modelName, error: lens.message, errorCode: lens.code });
   }
 
