@@ -4,7 +4,8 @@ import { repo, require } from './benchSetup.mjs';
 import * as fs from 'fs';
 import * as path from 'path';
 
-export const workerPath = path.join(repo, 'dist/worker.js');
+// BENCH_WORKER picks another build of the worker (out/src/worker/main.js profiles readably).
+export const workerPath = path.resolve(repo, process.env.BENCH_WORKER ?? 'dist/worker.js');
 const out = (p) => require(path.join(repo, 'out/src', p));
 
 /** Spawns the worker and loads `modelDir` on the CPU backend with `dtype`: the client, the model info and the ms from spawn to ready. */
