@@ -114,8 +114,40 @@ export class Engine {
       if (released && previous) await this.restore(previous, error);
       throw error;
     }
+    const unrunnable = await this.firstStepProblem(loaded);
+    if (unrunnable) {
+      await releaseModel(loaded);
+      if (previous) await this.restore(previous, unrunnable);
+      throw unrunnable;
+    }
     this.install(loaded, options);
     return loaded.info;
+  }
+
+  /**
+   * One greedy step on a model just loaded: a config whose model_type names another architecture
+   * than the weights' (llama over gpt2 weights) loads, then fails every request. Caught here, it is
+   * one load error instead.
+   */
+  private async firstStepProblem(loaded: LoadedModel): Promise<LensError | undefined> {
+    try {
+      await this.run(loaded, {
+        inputIds: loaded.tokenizer.encode('a', { add_special_tokens: false }),
+        maxNewTokens: 1,
+        contextCut: false,
+        onStart: () => undefined,
+        onToken: () => undefined,
+        shouldStop: () => false,
+      });
+      await loaded.kvCache.clear();
+      return undefined;
+    } catch (error) {
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0].replace(/^An error occurred during model execution: "?/, '');
+      return new LensError(
+        'MODEL_INVALID',
+        `${loaded.info.location}/config.json names model_type "${loaded.info.modelType}", but the weights do not run as one (${reason}).`,
+      );
+    }
   }
 
   private install(loaded: LoadedModel, options: LoadOptions): void {
