@@ -178,13 +178,26 @@ describe('inference worker on the tiny fixture model', function () {
     it('reports a corrupt ONNX file as damaged', async () => {
       fs.cpSync(fixture, scratch, { recursive: true });
       fs.writeFileSync(path.join(scratch, 'onnx/model.onnx'), Buffer.alloc(4096, 7));
-      await rejectsWith(client().load(folder(scratch)), 'MODEL_INVALID');
+      const error = await rejectsWith(client().load(folder(scratch)), 'MODEL_INVALID');
+      assert.match(error.message, /onnx\/model\.onnx is not an ONNX model/);
     });
 
     it('reports a broken config.json', async () => {
       fs.cpSync(fixture, scratch, { recursive: true });
       fs.writeFileSync(path.join(scratch, 'config.json'), '{ "model_type": ');
-      await rejectsWith(client().load(folder(scratch)), 'MODEL_INVALID');
+      const error = await rejectsWith(client().load(folder(scratch)), 'MODEL_INVALID');
+      assert.match(error.message, /config\.json is not valid JSON/);
+    });
+
+    it('keeps serving the loaded model when a damaged one is loaded over it', async () => {
+      const c = client();
+      await c.load(folder(fixture));
+      const before = (await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 8 })).tokenIds;
+      fs.cpSync(fixture, scratch, { recursive: true });
+      fs.writeFileSync(path.join(scratch, 'tokenizer.json'), '{}');
+      const error = await rejectsWith(c.load(folder(scratch)), 'MODEL_INVALID');
+      assert.match(error.message, /tokenizer\.json has no "model" section/);
+      assert.deepStrictEqual((await c.generate({ priority: 'command', prompt: PROMPT, maxNewTokens: 8 })).tokenIds, before);
     });
   });
 
