@@ -242,9 +242,23 @@ describe('worker kills on the real worker and the bundled model', function () {
     const passMs = performance.now() - started;
     const expected = fingerprint(before.value);
     for (const { how, point: fraction } of plan(['terminate'], [0.1, 0.2, 0.3, 0.45, 0.6])) {
-      const inFlight = attentionRequest(r);
-      const killed = await new Promise<{ readonly ready: Promise<number> }>((resolve) => setTimeout(() => resolve(r.kill(how)), fraction * passMs));
-      await failsAsCrash(inFlight, `the attention pass killed after ${Math.round(fraction * passMs)} ms of ${Math.round(passMs)}`);
+      // A pass can run faster than the one measured (the machine is shared): a pass that finished
+      // before the kill must be whole, and the kill is tried again earlier, up to three times.
+      let delayMs = fraction * passMs;
+      let killed: { readonly ready: Promise<number> } | undefined;
+      for (let attempt = 1; !killed; attempt++) {
+        const inFlight = attentionRequest(r);
+        const kill = await new Promise<{ readonly ready: Promise<number> }>((resolve) => setTimeout(() => resolve(r.kill(how)), delayMs));
+        const outcome = await bounded(inFlight, `the attention pass killed after ${Math.round(delayMs)} ms`);
+        if (outcome.value && attempt < 3) {
+          assert.ok(fingerprint(outcome.value).probs.equals(expected.probs), 'a pass that finished before the kill differs');
+          await r.restarted(kill.ready, 'attention', how);
+          delayMs /= 2;
+          continue;
+        }
+        await failsAsCrash(Promise.reject(outcome.error ?? new Error('the pass finished before three kills')), `the attention pass killed after ${Math.round(delayMs)} ms of ${Math.round(passMs)}`);
+        killed = kill;
+      }
       const next = attentionRequest(r);
       await r.restarted(killed.ready, 'attention', how);
       const after = await bounded(next, `the attention pass after the kill at ${fraction}`);
