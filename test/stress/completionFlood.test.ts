@@ -49,6 +49,13 @@ const HEAP_SLACK = 1.1;
  */
 const RSS_SLACK = 1.3;
 
+/** The worker's idle window after the flood; the minute-long measurement is the integration test's (idleCpu.test.ts). */
+const IDLE_WINDOW_MS = 10_000;
+/** Of one core; /proc counts in 10 ms ticks, so this allows five over the window. */
+const WORKER_IDLE_LIMIT = 0.005;
+/** The whole test process, with nothing else to do (spinning ONNX Runtime threads would show here). */
+const PROCESS_IDLE_LIMIT = 0.02;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -243,5 +250,21 @@ describe('completion flood: 10 000 keystrokes with cancellation', function () {
     assert.ok(after.heapUsedBytes <= baseline.heapUsedBytes * HEAP_SLACK, `worker heap grew: ${figures.workerHeap}`);
     assert.ok(after.hostHeapBytes <= baseline.hostHeapBytes * HEAP_SLACK, `host heap grew: ${figures.hostHeap}`);
     assert.ok(after.rssBytes <= baseline.rssBytes * RSS_SLACK, `RSS grew: ${figures.rss}`);
+  });
+
+  it('leaves the worker thread idle once the typing stops', async function () {
+    if (process.platform !== 'linux') this.skip(); // the thread's CPU time comes from /proc
+    const first = await client.stats();
+    const processCpu = process.cpuUsage();
+    await sleep(IDLE_WINDOW_MS);
+    const spent = process.cpuUsage(processCpu);
+    const last = await client.stats();
+    const share = ((last.threadCpuMs ?? 0) - (first.threadCpuMs ?? 0)) / IDLE_WINDOW_MS;
+    // The whole process: this thread, the worker's, ONNX Runtime's pool and V8's helpers.
+    const processShare = (spent.user + spent.system) / 1000 / IDLE_WINDOW_MS;
+    console.log(`      over ${IDLE_WINDOW_MS / 1000} s idle: worker thread ${(share * 100).toFixed(2)} %, whole process ${(processShare * 100).toFixed(2)} % of a core`);
+    assert.ok(first.threadCpuMs !== undefined, 'the worker reports its thread CPU on Linux');
+    assert.ok(share < WORKER_IDLE_LIMIT, `the worker thread used ${(share * 100).toFixed(2)} % of a core while idle`);
+    assert.ok(processShare < PROCESS_IDLE_LIMIT, `the process used ${(processShare * 100).toFixed(2)} % of a core while idle`);
   });
 });
