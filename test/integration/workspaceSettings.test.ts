@@ -52,7 +52,8 @@ describe('workspace settings that try to open the network', function () {
       'attentionLens.allowDownloads': true,
       'attentionLens.hubUrl': hubUrl,
     }, null, 2));
-    const state = await waitForState(api, (s) => s.state === 'error' || (s.state === 'ready' && s.modelName === 'test-org/tiny'), STATE_TIMEOUT_MS, 'the workspace model answered');
+    // A refused load leaves the model that served before ready, with the refusal as its error.
+    const state = await waitForState(api, (s) => s.state === 'error' || s.errorCode !== undefined || (s.state === 'ready' && s.modelName === 'test-org/tiny'), STATE_TIMEOUT_MS, 'the workspace model answered');
     note(`state: ${state.state} ${state.errorCode ?? ''}: ${state.error ?? ''}`);
     const inspected = vscode.workspace.getConfiguration('attentionLens').inspect<boolean>('allowDownloads');
     note(`allowDownloads as VS Code resolves it: ${vscode.workspace.getConfiguration('attentionLens').get('allowDownloads')} (workspace file says ${String(inspected?.workspaceValue)})`);
