@@ -10,8 +10,8 @@ const TICKS_PER_SECOND = 100;
 
 let collector: (() => void) | undefined;
 
-/** A full garbage collection, without needing `--expose-gc` on the command line. */
-function collectGarbage(): void {
+/** A full garbage collection in the calling thread, without needing `--expose-gc` on the command line. */
+export function collectGarbage(): void {
   if (!collector) {
     // Exposing gc is allowed at run time; a fresh context then carries the `gc` global.
     v8.setFlagsFromString('--expose-gc');

@@ -5,9 +5,8 @@
 // device change starts) are told apart from the host's JS thread and everything else.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import * as vscode from 'vscode';
+import { collectGarbage } from '../../src/worker/workerStats';
 import { activateLens, waitForState } from './lensApi';
 import { note } from './note';
 
@@ -51,12 +50,6 @@ function spentMs(tids: Iterable<number>, from: Map<number, ThreadTime>, to: Map<
   let sum = 0;
   for (const tid of tids) sum += Math.max(0, (to.get(tid)?.cpuMs ?? 0) - (from.get(tid)?.cpuMs ?? 0));
   return sum;
-}
-
-/** A full collection in the extension host, so the minute measures idling, not earlier tests' garbage. */
-function collectGarbage(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
 }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -16,6 +16,7 @@ import { readSettings, type LensSettings } from '../../src/common/settings';
 import { InferenceClient, type CancelSignal, type ClientOptions, type LoadParams } from '../../src/inference/inferenceClient';
 import { ModelLifecycle, planFromSettings } from '../../src/inference/modelLifecycle';
 import type { ModelState } from '../../src/inference/modelState';
+import { settleWithin } from './settleWithin';
 
 const repo = path.resolve(__dirname, '../../..');
 const fixture = path.join(repo, 'test/fixtures/tiny-model');
@@ -62,20 +63,11 @@ class Watch {
   }
 }
 
-/** What a request came to: its value or its error; fails the test if it never settles. */
+/** What a request came to: its value or its LensError; fails the test if it never settles or fails otherwise. */
 async function settled<T>(promise: Promise<T>, what: string): Promise<{ value?: T; error?: LensError }> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} never settled`)), BOUND_MS);
-  });
-  try {
-    return { value: await Promise.race([promise, hang]) };
-  } catch (error) {
-    if (error instanceof LensError) return { error };
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
+  const { value, error } = await settleWithin(promise, what, BOUND_MS);
+  if (error !== undefined && !(error instanceof LensError)) throw error;
+  return { value, error };
 }
 
 async function rejectsWith(promise: Promise<unknown>, code: string, what: string): Promise<LensError> {

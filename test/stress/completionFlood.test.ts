@@ -9,12 +9,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as v8 from 'v8';
-import * as vm from 'vm';
 import { LensError } from '../../src/common/errors';
 import type { FinishReason, WorkerStats } from '../../src/common/protocol';
 import { readCompletionSettings } from '../../src/common/settings';
 import { CompletionPipeline, type Suggestion } from '../../src/completion/completionPipeline';
 import { InferenceClient } from '../../src/inference/inferenceClient';
+import { collectGarbage } from '../../src/worker/workerStats';
 import { keystrokeGaps, TypistToken } from './floodTypist';
 
 const repo = path.resolve(__dirname, '../../..');
@@ -67,16 +67,6 @@ function typedText(length: number): string {
   return text.slice(0, length);
 }
 
-let hostGc: (() => void) | undefined;
-/** A full collection in this (host) thread, without --expose-gc on mocha's command line. */
-function collectHostGarbage(): void {
-  if (!hostGc) {
-    v8.setFlagsFromString('--expose-gc');
-    hostGc = vm.runInNewContext('gc') as () => void;
-  }
-  hostGc();
-}
-
 interface Settled {
   readonly heapUsedBytes: number;
   readonly rssBytes: number;
@@ -88,7 +78,7 @@ async function settledMemory(client: InferenceClient): Promise<Settled> {
   let best: Settled | undefined;
   for (let i = 0; i < 3; i++) {
     await sleep(500);
-    collectHostGarbage();
+    collectGarbage();
     const stats = await client.stats(true);
     const reading = { heapUsedBytes: stats.heapUsedBytes, rssBytes: stats.rssBytes, hostHeapBytes: v8.getHeapStatistics().used_heap_size };
     best = best

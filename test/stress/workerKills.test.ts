@@ -12,6 +12,7 @@ import { actionFor, LensError } from '../../src/common/errors';
 import type { AttentionEvent, ModelInfo } from '../../src/common/protocol';
 import { InferenceClient, type LoadParams } from '../../src/inference/inferenceClient';
 import { KillableWorkers, type KillHow } from './workerKillHarness';
+import { settleWithin } from '../model/settleWithin';
 
 const repo = path.resolve(__dirname, '../../..');
 const wasmDir = path.join(repo, 'node_modules/onnxruntime-web/dist');
@@ -39,20 +40,7 @@ const records: KillRecord[] = [];
 let requests = 0;
 
 /** Resolves with the promise's outcome; fails the test if it never settles. */
-async function bounded<T>(promise: Promise<T>, what: string): Promise<{ value?: T; error?: unknown }> {
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} never settled`)), BOUND_MS);
-  });
-  try {
-    return { value: await Promise.race([promise, hang]) };
-  } catch (error) {
-    if (error instanceof Error && error.message === `${what} never settled`) throw error;
-    return { error };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const bounded = <T>(promise: Promise<T>, what: string) => settleWithin(promise, what, BOUND_MS);
 
 /** Asserts the request in flight failed as a crash says so to a user: its code, its words, its action. */
 async function failsAsCrash(promise: Promise<unknown>, what: string): Promise<void> {
