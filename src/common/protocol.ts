@@ -228,6 +228,8 @@ export interface WorkerStats {
   readonly running: boolean;
   /** V8 heap in use in the worker thread (after a collection when asked). */
   readonly heapUsedBytes: number;
+  /** Physical memory the worker's V8 heap holds, used or not (part of RSS). */
+  readonly heapCommittedBytes: number;
   /** Resident memory of the whole process (host and worker share it). */
   readonly rssBytes: number;
   /** Memory outside the V8 heap held by JS objects (typed arrays, tensors' buffers). */

@@ -10,12 +10,21 @@ const TICKS_PER_SECOND = 100;
 
 let collector: (() => void) | undefined;
 
-/** A full garbage collection in the calling thread, without needing `--expose-gc` on the command line. */
+/**
+ * A full, memory-reducing garbage collection in the calling thread, without needing `--expose-gc`
+ * on the command line. V8's last-resort flavour may also hand back empty young-generation pages
+ * that a burst of allocation grew (8 -> 27 MB over 10 000 completions); V8 decides by the recent
+ * allocation rate, and a plain collection never does.
+ */
 export function collectGarbage(): void {
   if (!collector) {
     // Exposing gc is allowed at run time; a fresh context then carries the `gc` global.
     v8.setFlagsFromString('--expose-gc');
-    collector = vm.runInNewContext('gc') as () => void;
+    const gc = vm.runInNewContext('gc') as (options?: object) => void;
+    collector = () => {
+      gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+      gc(); // a plain one after it: the last-resort flavour leaves a little more in use
+    };
   }
   collector();
 }
@@ -40,10 +49,12 @@ export function threadCpuMs(): number | undefined {
 export function measureWorker(queued: number, running: boolean, gcFirst: boolean): WorkerStats {
   if (gcFirst) collectGarbage();
   const memory = process.memoryUsage();
+  const heap = v8.getHeapStatistics();
   return {
     queued,
     running,
-    heapUsedBytes: v8.getHeapStatistics().used_heap_size,
+    heapUsedBytes: heap.used_heap_size,
+    heapCommittedBytes: heap.total_physical_size,
     rssBytes: memory.rss,
     externalBytes: memory.external,
     threadCpuMs: threadCpuMs(),
