@@ -4,15 +4,10 @@
  */
 
 import type { AttentionCapture } from './attentionData';
+import type { Backend, DeviceChoice, Dtype, DtypeChoice } from './deviceChoices';
 import type { ErrorCode } from './errors';
 
-/** Which ONNX Runtime build the worker runs. `auto` is resolved by the worker. */
-export type DeviceChoice = 'auto' | 'cpu' | 'wasm' | 'webgpu';
-/** A backend that actually runs a model. */
-export type Backend = 'cpu' | 'wasm' | 'webgpu';
-/** Weights to load: fp32 `model.onnx`, int8 `model_quantized.onnx`, or q8 when present. */
-export type DtypeChoice = 'auto' | 'fp32' | 'q8';
-export type Dtype = 'fp32' | 'q8';
+export type { Backend, DeviceChoice, Dtype, DtypeChoice } from './deviceChoices';
 
 /** Where the model comes from, already resolved by the host from the settings. */
 export type ModelSource =

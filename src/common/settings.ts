@@ -2,7 +2,7 @@
 
 import { LensError } from './errors';
 import { DEFAULT_ATTENTION_BUDGET_MB } from './attentionBudget';
-import type { DeviceChoice, DtypeChoice } from './protocol';
+import { DEVICE_CHOICES, DTYPE_CHOICES, isOneOf, type DeviceChoice, type DtypeChoice } from './deviceChoices';
 
 export const SETTINGS_SECTION = 'attentionLens';
 
@@ -21,11 +21,8 @@ export interface LensSettings {
 /** Reads one raw value; the host passes VS Code's `WorkspaceConfiguration.get`. */
 export type SettingGetter = (key: string) => unknown;
 
-const DEVICES: readonly DeviceChoice[] = ['auto', 'cpu', 'wasm', 'webgpu'];
-const DTYPES: readonly DtypeChoice[] = ['auto', 'fp32', 'q8'];
-
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
-  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+  return isOneOf(value, allowed) ? value : fallback;
 }
 
 function clampedNumber(value: unknown, min: number, max: number, fallback: number): number {
@@ -44,8 +41,8 @@ export function readSettings(get: SettingGetter): LensSettings {
     allowDownloads: get('allowDownloads') === true,
     // Kept as text: a bad address is reported only when a Hub model needs it (see parseHubUrl).
     hubUrl: text(get('hubUrl'), DEFAULT_HUB_URL).replace(/\/+$/, '') || DEFAULT_HUB_URL,
-    device: oneOf(get('device'), DEVICES, 'auto'),
-    dtype: oneOf(get('dtype'), DTYPES, 'auto'),
+    device: oneOf(get('device'), DEVICE_CHOICES, 'auto'),
+    dtype: oneOf(get('dtype'), DTYPE_CHOICES, 'auto'),
     requestTimeoutMs: clampedNumber(get('requestTimeoutMs'), 1000, 600000, 30000),
   };
 }

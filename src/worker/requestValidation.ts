@@ -1,6 +1,7 @@
 /** Checks at run time that a message from the host is a well-formed worker request. */
 
 import { LensError } from '../common/errors';
+import { DEVICE_CHOICES, DTYPE_CHOICES, isOneOf } from '../common/deviceChoices';
 import type { WorkerRequest } from '../common/protocol';
 
 function fail(detail: string): never {
@@ -19,8 +20,8 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
     case 'load': {
       const source = message.source;
       if (!isRecord(source) || (source.kind !== 'folder' && source.kind !== 'hub')) fail('load without a model source');
-      if (!['auto', 'cpu', 'wasm', 'webgpu'].includes(message.device as string)) fail(`unknown device ${String(message.device)}`);
-      if (!['auto', 'fp32', 'q8'].includes(message.dtype as string)) fail(`unknown dtype ${String(message.dtype)}`);
+      if (!isOneOf(message.device, DEVICE_CHOICES)) fail(`unknown device ${String(message.device)}`);
+      if (!isOneOf(message.dtype, DTYPE_CHOICES)) fail(`unknown dtype ${String(message.dtype)}`);
       return message as unknown as WorkerRequest;
     }
     case 'generate': {

@@ -3,9 +3,11 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { DEVICE_CHOICES, DTYPE_CHOICES } from '../../src/common/deviceChoices';
 
 interface SettingSchema {
   readonly scope?: string;
+  readonly enum?: readonly string[];
 }
 
 interface Manifest {
@@ -32,5 +34,10 @@ describe('package.json settings', () => {
     const untrusted = manifest.capabilities?.untrustedWorkspaces;
     assert.strictEqual(untrusted?.supported, 'limited');
     assert.ok(untrusted?.restrictedConfigurations?.includes('attentionLens.model'), JSON.stringify(untrusted));
+  });
+
+  it('offers exactly the devices and dtypes the code knows (src/common/deviceChoices.ts)', () => {
+    assert.deepStrictEqual(properties['attentionLens.device'].enum, [...DEVICE_CHOICES]);
+    assert.deepStrictEqual(properties['attentionLens.dtype'].enum, [...DTYPE_CHOICES]);
   });
 });
