@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { cutSentence, type AttentionCapture } from '../common/attentionData';
 import { readAttentionSettings, SETTINGS_SECTION } from '../common/settings';
 import type { FromWebviewMessage } from '../common/webviewProtocol';
-import { Disposable } from '../host/disposable';
+import { Disposable } from '../common/disposable';
 import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
 import { isSecretFile, secretFileRefusal } from '../common/secretFiles';

@@ -8,7 +8,7 @@ import { formatBytes } from '../common/attentionBudget';
 import { captureHeldBytes, splitVectors, toPanelCapture, type AttentionCapture } from '../common/attentionData';
 import { packProbs } from '../common/probsPacking';
 import type { FromWebviewMessage, ToWebviewMessage, ViewSelection } from '../common/webviewProtocol';
-import { Disposable } from '../host/disposable';
+import { Disposable } from '../common/disposable';
 import { attentionPanelHtml } from './attentionPanelHtml';
 import { WebviewInbox } from './webviewInbox';
 

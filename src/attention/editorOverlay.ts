@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { AttentionCapture } from '../common/attentionData';
 import type { ViewSelection } from '../common/webviewProtocol';
-import { Disposable } from '../host/disposable';
+import { Disposable } from '../common/disposable';
 import { attentionRow, tokenAt } from './attentionRows';
 
 /** Shades from faint to strong; a weight picks the nearest. */

@@ -1,7 +1,7 @@
 /** The completions' status bar item: idle, thinking, disabled or error, and the last request's speed. Click toggles. */
 
 import * as vscode from 'vscode';
-import { Disposable } from '../host/disposable';
+import { Disposable } from '../common/disposable';
 
 export type CompletionActivity =
   | { readonly kind: 'idle'; readonly tokensPerSecond?: number }

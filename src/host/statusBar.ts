@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import type { ModelState } from '../inference/modelState';
-import { Disposable } from './disposable';
+import { Disposable } from '../common/disposable';
 import { statusBarText, statusBarTooltip } from './statusBarText';
 
 const ICONS: Readonly<Record<ModelState['state'], string>> = {

@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionEvent, DoneEvent } from '../common/protocol';
 import { readSettings, RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
-import { Disposable } from '../host/disposable';
+import { Disposable } from '../common/disposable';
 import type { CancelSignal, CompleteParams, GenerateHandlers, GenerateParams, InferenceClient } from './inferenceClient';
 import { ModelLifecycle, planFromSettings } from './modelLifecycle';
 import type { ModelState } from './modelState';

@@ -2,7 +2,7 @@
 
 import * as vscode from 'vscode';
 import { LensError } from '../common/errors';
-import { Disposable } from '../host/disposable';
+import { Disposable } from '../common/disposable';
 import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
 import { isSecretFile, secretFileRefusal } from '../common/secretFiles';

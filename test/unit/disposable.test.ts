@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { Disposable } from '../../src/host/disposable';
+import { Disposable } from '../../src/common/disposable';
 
 class Owner extends Disposable {
   add(dispose: () => void): void {
@@ -42,5 +42,45 @@ describe('Disposable', () => {
     assert.throws(() => owner.dispose(), (error: unknown) => error instanceof AggregateError && error.errors.length === 2);
     owner.dispose();
     assert.strictEqual(calls, 2);
+  });
+
+  it('rethrows a single failure as itself, not wrapped', () => {
+    const owner = new Owner();
+    const broken = new Error('only one');
+    owner.add(() => undefined);
+    owner.add(() => {
+      throw broken;
+    });
+    assert.throws(() => owner.dispose(), (error: unknown) => error === broken);
+  });
+
+  it('disposes every member around several failures and keeps their errors in disposal order', () => {
+    const disposed: string[] = [];
+    const owner = new Owner();
+    const failures = ['first registered', 'second registered'].map((message) => new Error(message));
+    owner.add(() => disposed.push('a'));
+    owner.add(() => {
+      disposed.push('b');
+      throw failures[0];
+    });
+    owner.add(() => disposed.push('c'));
+    owner.add(() => {
+      disposed.push('d');
+      throw failures[1];
+    });
+    owner.add(() => disposed.push('e'));
+    assert.throws(
+      () => owner.dispose(),
+      (error: unknown) => error instanceof AggregateError && error.errors[0] === failures[1] && error.errors[1] === failures[0] && /2 disposables/.test(error.message),
+    );
+    assert.deepStrictEqual(disposed, ['e', 'd', 'c', 'b', 'a']);
+  });
+
+  it('disposes at once what is registered after disposal', () => {
+    const owner = new Owner();
+    owner.dispose();
+    let disposed = false;
+    owner.add(() => (disposed = true));
+    assert.strictEqual(disposed, true);
   });
 });

@@ -1,17 +1,23 @@
-/** A base class that disposes what it registered, in reverse order. */
+/**
+ * A base class that disposes what it registered, in reverse order. vscode-free (VS Code's
+ * Disposable is anything with `dispose()`), so every layer of the host may import it.
+ */
 
-import type * as vscode from 'vscode';
+/** Anything that releases what it holds when disposed (VS Code's Disposable has this shape). */
+export interface DisposableLike {
+  dispose(): void;
+}
 
-export abstract class Disposable implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+export abstract class Disposable implements DisposableLike {
+  private readonly disposables: DisposableLike[] = [];
   private isDisposed = false;
 
   protected get disposed(): boolean {
     return this.isDisposed;
   }
 
-  /** Keeps `value` until this object is disposed. */
-  protected register<T extends vscode.Disposable>(value: T): T {
+  /** Keeps `value` until this object is disposed; disposes it at once when this one already is. */
+  protected register<T extends DisposableLike>(value: T): T {
     if (this.isDisposed) value.dispose();
     else this.disposables.push(value);
     return value;
