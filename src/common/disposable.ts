@@ -8,6 +8,7 @@ export interface DisposableLike {
   dispose(): void;
 }
 
+/** See the module comment; subclasses register what they own and are disposed once. */
 export abstract class Disposable implements DisposableLike {
   private readonly disposables: DisposableLike[] = [];
   private isDisposed = false;

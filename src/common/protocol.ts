@@ -23,23 +23,33 @@ export type ModelSource =
 /** Why a request runs: completions are latency-critical, commands are not. */
 export type RequestPriority = 'completion' | 'command';
 
-export interface LoadRequest {
-  readonly type: 'load';
+/**
+ * A request's envelope: its type and the id its events name. Each request's parameters are
+ * declared once below (`LoadParams`, `GenerateParams`, ...); the client takes them as they are and
+ * the engine adds its stream handlers to them.
+ */
+interface Envelope<Type extends string> {
+  readonly type: Type;
   readonly id: number;
+}
+
+export interface LoadParams {
   readonly source: ModelSource;
   readonly device: DeviceChoice;
   readonly dtype: DtypeChoice;
 }
 
-export interface GenerateRequest {
-  readonly type: 'generate';
-  readonly id: number;
+export interface LoadRequest extends Envelope<'load'>, LoadParams {}
+
+export interface GenerateParams {
   readonly priority: RequestPriority;
   readonly prompt: string;
   readonly maxNewTokens: number;
   /** Token ids the model may never produce for this request (e.g. summary markers in completions). */
   readonly blockedTokenIds?: readonly number[];
 }
+
+export interface GenerateRequest extends Envelope<'generate'>, GenerateParams {}
 
 /** Where a completion must stop; the worker adds the model's own stop strings. */
 export interface CompletionStopRules {
@@ -55,9 +65,7 @@ export interface CompletionStopRules {
  * budget with the model's tokenizer, builds the model family's fill-in-the-middle prompt, and
  * stops generating as soon as the stop rules say the suggestion is complete.
  */
-export interface CompleteRequest {
-  readonly type: 'complete';
-  readonly id: number;
+export interface CompleteParams {
   readonly prefix: string;
   readonly suffix: string;
   readonly budgetTokens: number;
@@ -65,19 +73,19 @@ export interface CompleteRequest {
   readonly stop: CompletionStopRules;
 }
 
+export interface CompleteRequest extends Envelope<'complete'>, CompleteParams {}
+
 /** A one-line summary of `code` for a doc comment; the worker builds the prompt for the model's family. */
-export interface SummarizeRequest {
-  readonly type: 'summarize';
-  readonly id: number;
+export interface SummarizeParams {
   readonly code: string;
   readonly languageId: string;
   readonly maxNewTokens: number;
 }
 
+export interface SummarizeRequest extends Envelope<'summarize'>, SummarizeParams {}
+
 /** One forward pass over `text` with the model's attention taps fetched (no generation). */
-export interface AttentionRequest {
-  readonly type: 'attention';
-  readonly id: number;
+export interface AttentionParams {
   readonly text: string;
   /** Longest token sequence to show; longer text keeps its end. */
   readonly maxTokens: number;
@@ -85,6 +93,8 @@ export interface AttentionRequest {
   readonly budgetBytes?: number;
   readonly origin: AttentionCapture['origin'];
 }
+
+export interface AttentionRequest extends Envelope<'attention'>, AttentionParams {}
 
 export interface CancelRequest {
   readonly type: 'cancel';

@@ -4,9 +4,9 @@
  * No `vscode` import: the provider adapts VS Code to it, and the benchmark drives it directly.
  */
 
-import type { CompletionStopRules, DoneEvent } from '../common/protocol';
+import type { CompleteParams, CompletionStopRules, DoneEvent } from '../common/protocol';
 import type { CompletionSettings } from '../common/settings';
-import type { CancelSignal, CompleteParams } from '../inference/inferenceClient';
+import type { CancelSignal } from '../inference/inferenceClient';
 import { postProcessCompletion } from './postProcess';
 import { LruCache, suggestionKey } from './suggestionCache';
 

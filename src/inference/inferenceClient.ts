@@ -15,18 +15,19 @@ import { Worker } from 'worker_threads';
 import { LensError } from '../common/errors';
 import type {
   AttentionEvent,
+  AttentionParams,
   AttentionRequest,
+  CompleteParams,
   CompleteRequest,
-  CompletionStopRules,
-  DeviceChoice,
   DoneEvent,
-  DtypeChoice,
+  GenerateParams,
   GenerateRequest,
+  LoadParams,
   LoadRequest,
   ModelInfo,
-  ModelSource,
   StartedEvent,
   StatsRequest,
+  SummarizeParams,
   SummarizeRequest,
   WorkerEvent,
   WorkerRequest,
@@ -42,30 +43,9 @@ export interface CancelSignal {
   onCancellationRequested(listener: () => void): { dispose(): void };
 }
 
-export interface GenerateParams {
-  readonly priority: GenerateRequest['priority'];
-  readonly prompt: string;
-  readonly maxNewTokens: number;
-  readonly blockedTokenIds?: readonly number[];
-}
-
-export interface CompleteParams {
-  readonly prefix: string;
-  readonly suffix: string;
-  readonly budgetTokens: number;
-  readonly maxNewTokens: number;
-  readonly stop: CompletionStopRules;
-}
-
 export interface GenerateHandlers {
   readonly onStarted?: (start: Omit<StartedEvent, 'type' | 'id'>) => void;
   readonly onToken?: (tokenId: number, text: string) => void;
-}
-
-export interface LoadParams {
-  readonly source: ModelSource;
-  readonly device: DeviceChoice;
-  readonly dtype: DtypeChoice;
 }
 
 export interface ClientEvents {
@@ -197,12 +177,12 @@ export class InferenceClient {
   }
 
   /** A one-line summary for a doc comment; streams like `generate`. */
-  summarize(params: Omit<SummarizeRequest, 'type' | 'id'>, handlers: GenerateHandlers = {}, cancel?: CancelSignal): Promise<DoneEvent> {
+  summarize(params: SummarizeParams, handlers: GenerateHandlers = {}, cancel?: CancelSignal): Promise<DoneEvent> {
     return this.stream({ type: 'summarize', id: this.nextId++, ...params }, handlers, cancel);
   }
 
   /** One forward pass with the attention taps; resolves with the capture. */
-  attention(params: Omit<AttentionRequest, 'type' | 'id'>): Promise<AttentionEvent> {
+  attention(params: AttentionParams): Promise<AttentionEvent> {
     const request: AttentionRequest = { type: 'attention', id: this.nextId++, ...params };
     return this.track<AttentionEvent>(request, this.options.requestTimeoutMs(), undefined, (event, resolve) => {
       if (event.type === 'attention') resolve(event);

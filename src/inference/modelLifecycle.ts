@@ -9,9 +9,9 @@
 
 import { LensError, type ErrorCode } from '../common/errors';
 import { resolveModelSource, sourceDisplayName, type SourcePaths } from '../common/modelSource';
-import type { DeviceChoice } from '../common/protocol';
+import type { DeviceChoice, LoadParams } from '../common/protocol';
 import type { LensSettings } from '../common/settings';
-import { InferenceClient, type ClientOptions, type LoadParams } from './inferenceClient';
+import { InferenceClient, type ClientOptions } from './inferenceClient';
 import type { ModelState } from './modelState';
 import { EXIT_GRACE_MS } from './workerExit';
 

@@ -6,10 +6,10 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { AttentionEvent, DoneEvent } from '../common/protocol';
+import type { AttentionEvent, AttentionParams, CompleteParams, DoneEvent, GenerateParams, SummarizeParams } from '../common/protocol';
 import { readSettings, RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
 import { Disposable } from '../common/disposable';
-import type { CancelSignal, CompleteParams, GenerateHandlers, GenerateParams, InferenceClient } from './inferenceClient';
+import type { CancelSignal, GenerateHandlers } from './inferenceClient';
 import { ModelLifecycle, planFromSettings } from './modelLifecycle';
 import type { ModelState } from './modelState';
 
@@ -83,13 +83,13 @@ export class ModelService extends Disposable {
   }
 
   /** A one-line summary of code for a doc comment. */
-  async summarize(params: Parameters<InferenceClient['summarize']>[0], handlers: GenerateHandlers, cancel?: CancelSignal): Promise<DoneEvent> {
+  async summarize(params: SummarizeParams, handlers: GenerateHandlers, cancel?: CancelSignal): Promise<DoneEvent> {
     await this.whenUsable(false);
     return this.lifecycle.client.summarize(params, handlers, cancel);
   }
 
   /** One forward pass with the attention taps. */
-  async attention(params: Parameters<InferenceClient['attention']>[0]): Promise<AttentionEvent> {
+  async attention(params: AttentionParams): Promise<AttentionEvent> {
     await this.whenUsable(false);
     return this.lifecycle.client.attention(params);
   }

@@ -11,7 +11,7 @@ import { LensError } from '../common/errors';
 import { readModelShape } from '../common/modelConfig';
 import { completionPromptParts } from '../common/promptFormats';
 import type { PromptPart } from '../common/promptParts';
-import type { CompletionStopRules, FinishReason, GenerationTimings, ModelInfo } from '../common/protocol';
+import type { CompleteParams, FinishReason, GenerateParams, GenerationTimings, ModelInfo, StartedEvent, SummarizeParams } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
 import { summaryChatMessages, summaryPromptParts } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
@@ -23,31 +23,16 @@ import { partsAroundPlaceholder, PromptEncoder } from './promptEncoder';
 export type { LoadOptions } from './modelLoader';
 
 export interface StreamHandlers {
-  readonly onStart: (start: { promptTokens: number; reusedTokens: number; contextCut: boolean }) => void;
+  readonly onStart: (start: Omit<StartedEvent, 'type' | 'id'>) => void;
   readonly onToken: (tokenId: number, text: string) => void;
   /** Polled between tokens: true stops generation before the next forward pass. */
   readonly shouldStop: () => boolean;
 }
 
-export interface GenerateOptions extends StreamHandlers {
-  readonly prompt: string;
-  readonly maxNewTokens: number;
-  readonly blockedTokenIds?: readonly number[];
-}
-
-export interface CompleteOptions extends StreamHandlers {
-  readonly prefix: string;
-  readonly suffix: string;
-  readonly budgetTokens: number;
-  readonly maxNewTokens: number;
-  readonly stop: CompletionStopRules;
-}
-
-export interface SummarizeOptions extends StreamHandlers {
-  readonly code: string;
-  readonly languageId: string;
-  readonly maxNewTokens: number;
-}
+/** A request's parameters as the protocol declares them, plus stream handlers; priority is the scheduler's concern. */
+export type GenerateOptions = Omit<GenerateParams, 'priority'> & StreamHandlers;
+export type CompleteOptions = CompleteParams & StreamHandlers;
+export type SummarizeOptions = SummarizeParams & StreamHandlers;
 
 interface RunOptions extends StreamHandlers {
   readonly inputIds: number[];

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { folderAsHubModel, startLocalHub, type LocalHub } from './localHub';
 import { LensError } from '../../src/common/errors';
-import type { LoadParams } from '../../src/inference/inferenceClient';
+import type { LoadParams } from '../../src/common/protocol';
 import { InferenceClient } from '../../src/inference/inferenceClient';
 import { Engine } from '../../src/worker/engine';
 

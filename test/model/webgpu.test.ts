@@ -13,8 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Tensor } from '@huggingface/transformers';
-import type { LoadParams } from '../../src/inference/inferenceClient';
-import type { Backend, DeviceChoice, DtypeChoice, ModelInfo } from '../../src/common/protocol';
+import type { Backend, DeviceChoice, DtypeChoice, LoadParams, ModelInfo } from '../../src/common/protocol';
 
 /** What the parent asks a child to do. */
 interface ChildJob {

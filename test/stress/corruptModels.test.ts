@@ -14,7 +14,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { LensError } from '../../src/common/errors';
 import { readSettings } from '../../src/common/settings';
-import { InferenceClient, type LoadParams } from '../../src/inference/inferenceClient';
+import type { LoadParams } from '../../src/common/protocol';
+import { InferenceClient } from '../../src/inference/inferenceClient';
 import { ModelLifecycle, planFromSettings } from '../../src/inference/modelLifecycle';
 import type { ModelState } from '../../src/inference/modelState';
 

@@ -9,8 +9,8 @@
 import * as assert from 'assert';
 import * as path from 'path';
 import { actionFor, LensError } from '../../src/common/errors';
-import type { AttentionEvent, ModelInfo } from '../../src/common/protocol';
-import { InferenceClient, type LoadParams } from '../../src/inference/inferenceClient';
+import type { AttentionEvent, LoadParams, ModelInfo } from '../../src/common/protocol';
+import { InferenceClient } from '../../src/inference/inferenceClient';
 import { KillableWorkers, type KillHow } from './workerKillHarness';
 import { settleWithin } from '../model/settleWithin';
 

@@ -1,8 +1,7 @@
 import * as assert from 'assert';
-import type { DoneEvent } from '../../src/common/protocol';
+import type { CompleteParams, DoneEvent } from '../../src/common/protocol';
 import { readCompletionSettings } from '../../src/common/settings';
 import { chooseStopRules, CompletionPipeline, type CompletionBackend } from '../../src/completion/completionPipeline';
-import type { CompleteParams } from '../../src/inference/inferenceClient';
 
 function done(text: string, finishReason: DoneEvent['finishReason'] = 'stop'): DoneEvent {
   return { type: 'done', id: 1, text, tokenIds: [1, 2, 3], finishReason, timings: { queuedMs: 0, firstTokenMs: 5, totalMs: 9, tokensPerSecond: 100 } };
