@@ -7,9 +7,11 @@ import { RecentOutputs } from './host/recentOutputs';
 import { DocCommentCodeLensProvider } from './summarize/docCommentCodeLens';
 import { DocCommentCommands } from './summarize/docCommentCommands';
 import { completionSettingsFor, LensInlineCompletionProvider } from './completion/inlineCompletionProvider';
-import { SETTINGS_SECTION } from './common/settings';
+import { sectionOf } from './common/settings';
+import { COMMANDS } from './host/commandIds';
 import { registerModelCommands } from './host/modelCommands';
 import { StatusBar } from './host/statusBar';
+import { readVsCodeSettings, writeSettingInEffect } from './host/vscodeSettings';
 import { ModelService } from './inference/modelService';
 import type { ModelState } from './inference/modelState';
 
@@ -32,7 +34,7 @@ let shutdownModel: (() => Promise<void>) | undefined;
 /** Activates the extension: one model service, its status bar item and the commands. */
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const output = vscode.window.createOutputChannel('Attention Lens');
-  const models = new ModelService(context);
+  const models = new ModelService(context, () => readVsCodeSettings('model'));
   shutdownModel = () => models.shutdown();
   context.subscriptions.push(output, models, new StatusBar(models.onDidChangeState, models.state));
 
@@ -66,13 +68,13 @@ function registerCompletions(context: vscode.ExtensionContext, models: ModelServ
     models.onDidChangeState((state) => {
       if (state.state === 'loading') provider.reset();
     }),
-    vscode.commands.registerCommand('attentionLens.toggleCompletions', async () => {
-      const config = vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.completion`);
-      const enabled = completionSettingsFor(vscode.window.activeTextEditor?.document).enabled;
-      await config.update('enabled', !enabled, vscode.ConfigurationTarget.Global);
+    // Flips the value in effect for the editor's file, where it is set (a workspace or `[language]` value included).
+    vscode.commands.registerCommand(COMMANDS.toggleCompletions, async () => {
+      const document = vscode.window.activeTextEditor?.document;
+      await writeSettingInEffect('completion', 'enabled', !completionSettingsFor(document).enabled, document);
     }),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${SETTINGS_SECTION}.completion`)) showEnabled();
+      if (event.affectsConfiguration(sectionOf('completion'))) showEnabled();
     }),
     vscode.window.onDidChangeActiveTextEditor(showEnabled),
   );
@@ -87,7 +89,7 @@ function registerDocComments(context: vscode.ExtensionContext, models: ModelServ
     codeLens,
     vscode.languages.registerCodeLensProvider({ pattern: '**' }, codeLens),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration(`${SETTINGS_SECTION}.docComments`)) codeLens.refresh();
+      if (event.affectsConfiguration(sectionOf('docComments'))) codeLens.refresh();
     }),
   );
 }

@@ -2,10 +2,11 @@
 
 import * as vscode from 'vscode';
 import { cutSentence, type AttentionCapture } from '../common/attentionData';
-import { readAttentionSettings, SETTINGS_SECTION } from '../common/settings';
 import type { FromWebviewMessage } from '../common/webviewProtocol';
 import { Disposable } from '../common/disposable';
+import { COMMANDS } from '../host/commandIds';
 import type { RecentOutputs } from '../host/recentOutputs';
+import { readVsCodeSettings } from '../host/vscodeSettings';
 import type { ModelService } from '../inference/modelService';
 import { isSecretFile, secretFileRefusal } from '../common/secretFiles';
 import { ATTENTION_VIEW_TYPE, AttentionPanel } from './attentionPanel';
@@ -72,20 +73,19 @@ export class AttentionController extends Disposable {
       }),
     );
     const command = (id: string, run: () => unknown) => this.register(vscode.commands.registerCommand(id, run));
-    command('attentionLens.showAttention', () => this.showForEditor());
-    command('attentionLens.explainLastCompletion', () => this.showRecent('completion'));
-    command('attentionLens.showAttentionForDocComment', () => this.showRecent('summary'));
-    command('attentionLens.toggleAttentionOverlay', () => {
+    command(COMMANDS.showAttention, () => this.showForEditor());
+    command(COMMANDS.explainLastCompletion, () => this.showRecent('completion'));
+    command(COMMANDS.showAttentionForDocComment, () => this.showRecent('summary'));
+    command(COMMANDS.toggleAttentionOverlay, () => {
       this.overlay.setEnabled(!this.overlay.isEnabled);
       void vscode.window.setStatusBarMessage(`Attention Lens: editor overlay ${this.overlay.isEnabled ? 'on' : 'off'}`, 3000);
     });
-    command('attentionLens.exportAttentionPng', () => this.requestExport('png'));
-    command('attentionLens.exportAttentionJson', () => this.requestExport('json'));
+    command(COMMANDS.exportAttentionPng, () => this.requestExport('png'));
+    command(COMMANDS.exportAttentionJson, () => this.requestExport('json'));
   }
 
   private settings() {
-    const config = vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.attention`);
-    return readAttentionSettings((key) => config.get(key));
+    return readVsCodeSettings('attention');
   }
 
   /** Show Attention: the selection, or the lines around the cursor. */

@@ -18,7 +18,29 @@ export interface LensSettings {
   readonly requestTimeoutMs: number;
 }
 
-/** Reads one raw value; the host passes VS Code's `WorkspaceConfiguration.get`. */
+/**
+ * Every setting the extension reads, by the group that reads it (keys relative to the group's
+ * section, see `sectionOf`). package.json declares exactly these (test/unit/settings.test.ts).
+ */
+export const SETTING_KEYS = {
+  model: ['model', 'allowDownloads', 'hubUrl', 'device', 'dtype', 'requestTimeoutMs'],
+  completion: ['enabled', 'debounceMs', 'maxNewTokens', 'contextTokens', 'timeoutMs', 'multiline'],
+  attention: ['maxTokens', 'linesAround', 'memoryBudgetMB'],
+  docComments: ['codeLens'],
+} as const;
+
+/** A group of settings read together by one reader below. */
+export type SettingsGroup = keyof typeof SETTING_KEYS;
+
+/** A key of `G`, relative to its section. */
+export type SettingKey<G extends SettingsGroup> = (typeof SETTING_KEYS)[G][number];
+
+/** The section VS Code reads a group from: `attentionLens` for the model, else `attentionLens.<group>`. */
+export function sectionOf(group: SettingsGroup): string {
+  return group === 'model' ? SETTINGS_SECTION : `${SETTINGS_SECTION}.${group}`;
+}
+
+/** Reads one raw value; the host passes VS Code's `WorkspaceConfiguration.get` (src/host/vscodeSettings.ts). */
 export type SettingGetter = (key: string) => unknown;
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
@@ -124,4 +146,69 @@ export function readAttentionSettings(get: SettingGetter): AttentionSettings {
     linesAround: clampedNumber(get('linesAround'), 1, 500, 20),
     memoryBudgetMB: clampedNumber(get('memoryBudgetMB'), 16, 4096, DEFAULT_ATTENTION_BUDGET_MB),
   };
+}
+
+/** Doc comment settings (keys relative to `attentionLens.docComments`); `codeLens` may differ per language. */
+export interface DocCommentSettings {
+  /** A `Document` CodeLens above functions without a doc comment. */
+  readonly codeLens: boolean;
+}
+
+/** Builds validated doc comment settings: the CodeLens is off unless set to `true`. */
+export function readDocCommentSettings(get: SettingGetter): DocCommentSettings {
+  return { codeLens: get('codeLens') === true };
+}
+
+/** What each group's reader gives. */
+export interface GroupSettings {
+  readonly model: LensSettings;
+  readonly completion: CompletionSettings;
+  readonly attention: AttentionSettings;
+  readonly docComments: DocCommentSettings;
+}
+
+/** Each group's reader; it reads exactly the group's SETTING_KEYS (test/unit/settings.test.ts). */
+export const SETTINGS_READERS: { readonly [G in SettingsGroup]: (get: SettingGetter) => GroupSettings[G] } = {
+  model: readSettings,
+  completion: readCompletionSettings,
+  attention: readAttentionSettings,
+  docComments: readDocCommentSettings,
+};
+
+/** What VS Code's `WorkspaceConfiguration.inspect()` reports for one key (the fields used here). */
+export interface InspectedSetting {
+  readonly globalValue?: unknown;
+  readonly workspaceValue?: unknown;
+  readonly workspaceFolderValue?: unknown;
+  readonly defaultLanguageValue?: unknown;
+  readonly globalLanguageValue?: unknown;
+  readonly workspaceLanguageValue?: unknown;
+  readonly workspaceFolderLanguageValue?: unknown;
+}
+
+/** A place a setting is written: a settings file, and whether under the language's `[id]` block. */
+export interface SettingScope {
+  readonly target: 'global' | 'workspace' | 'workspaceFolder';
+  readonly inLanguage: boolean;
+}
+
+// VS Code's precedence, strongest first: any language-specific value beats every plain one, and
+// within each kind the folder beats the workspace, which beats the user. A default for the
+// language (another extension's configurationDefaults) is overridden from the user's settings.
+const PRECEDENCE: readonly (readonly [keyof InspectedSetting, SettingScope])[] = [
+  ['workspaceFolderLanguageValue', { target: 'workspaceFolder', inLanguage: true }],
+  ['workspaceLanguageValue', { target: 'workspace', inLanguage: true }],
+  ['globalLanguageValue', { target: 'global', inLanguage: true }],
+  ['defaultLanguageValue', { target: 'global', inLanguage: true }],
+  ['workspaceFolderValue', { target: 'workspaceFolder', inLanguage: false }],
+  ['workspaceValue', { target: 'workspace', inLanguage: false }],
+];
+
+/**
+ * The scope whose value is in effect, so that writing there changes what the user gets: the most
+ * specific one that holds a value; the user's settings when only the default applies.
+ */
+export function scopeInEffect(inspected: InspectedSetting | undefined): SettingScope {
+  const found = PRECEDENCE.find(([field]) => inspected?.[field] !== undefined);
+  return found ? found[1] : { target: 'global', inLanguage: false };
 }

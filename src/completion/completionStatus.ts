@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
+import { COMMANDS } from '../host/commandIds';
 
 export type CompletionActivity =
   | { readonly kind: 'idle'; readonly tokensPerSecond?: number }
@@ -17,7 +18,7 @@ export class CompletionStatus extends Disposable {
   constructor() {
     super();
     this.item.name = 'Attention Lens Completions';
-    this.item.command = 'attentionLens.toggleCompletions';
+    this.item.command = COMMANDS.toggleCompletions;
     this.show({ kind: 'idle' });
     this.item.show();
   }

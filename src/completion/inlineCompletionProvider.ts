@@ -3,13 +3,14 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { LensError } from '../common/errors';
-import { readCompletionSettings, SETTINGS_SECTION, type CompletionSettings } from '../common/settings';
+import type { CompletionSettings } from '../common/settings';
 import type { ModelService } from '../inference/modelService';
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { CompletionPipeline } from './completionPipeline';
 import type { CompletionActivity, CompletionStatus } from './completionStatus';
 import { isSecretFile } from '../common/secretFiles';
 import type { RecentOutputs } from '../host/recentOutputs';
+import { readVsCodeSettings } from '../host/vscodeSettings';
 
 /** Characters around the cursor sent to the worker at most; the token budget cuts further. */
 const PREFIX_WINDOW_CHARS = 24_000;
@@ -17,8 +18,7 @@ const SUFFIX_WINDOW_CHARS = 8_000;
 
 /** Completion settings for a document (the `enabled` flag may be overridden per language). */
 export function completionSettingsFor(document?: vscode.TextDocument): CompletionSettings {
-  const config = vscode.workspace.getConfiguration(`${SETTINGS_SECTION}.completion`, document);
-  return readCompletionSettings((key) => config.get(key));
+  return readVsCodeSettings('completion', document);
 }
 
 function sleep(ms: number, token: vscode.CancellationToken): Promise<boolean> {

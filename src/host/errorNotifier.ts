@@ -2,7 +2,9 @@
 
 import * as vscode from 'vscode';
 import { actionFor, type ErrorAction, type ErrorCode } from '../common/errors';
-import { parseHubUrl, readSettings, SETTINGS_SECTION } from '../common/settings';
+import { parseHubUrl, SETTINGS_SECTION } from '../common/settings';
+import { COMMANDS } from './commandIds';
+import { readVsCodeSettings, writeUserSetting } from './vscodeSettings';
 
 const BUTTONS = {
   openSettings: 'Open Settings',
@@ -23,10 +25,10 @@ export async function notifyModelError(code: ErrorCode, message: string): Promis
       await vscode.commands.executeCommand('workbench.action.openSettings', settingToOpen(message));
       return;
     case 'allowDownloads':
-      await vscode.workspace.getConfiguration(SETTINGS_SECTION).update('allowDownloads', true, vscode.ConfigurationTarget.Global);
+      await writeUserSetting('model', 'allowDownloads', true);
       return;
     case 'reload':
-      await vscode.commands.executeCommand('attentionLens.reloadModel');
+      await vscode.commands.executeCommand(COMMANDS.reloadModel);
       return;
     case 'none':
       return;
@@ -40,9 +42,8 @@ export async function notifyModelError(code: ErrorCode, message: string): Promis
 function buttonLabel(action: ErrorAction): string | undefined {
   if (action === 'none') return undefined;
   if (action !== 'allowDownloads') return BUTTONS[action];
-  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
   try {
-    return `${BUTTONS.allowDownloads} from ${parseHubUrl(readSettings((key) => config.get(key)).hubUrl).host}`;
+    return `${BUTTONS.allowDownloads} from ${parseHubUrl(readVsCodeSettings('model').hubUrl).host}`;
   } catch {
     return BUTTONS.allowDownloads; // a bad hubUrl is reported before any download error, so this is rare
   }

@@ -2,6 +2,7 @@
 
 import * as vscode from 'vscode';
 import type { ModelService } from '../inference/modelService';
+import { COMMANDS } from './commandIds';
 import { notifyModelError } from './errorNotifier';
 import { modelInfoDetails, modelInfoLine, notReadyLine } from './modelInfoCommand';
 
@@ -29,7 +30,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
       if (state.state === 'error' && state.errorCode === 'WORKER_CRASHED') output.appendLine(`[crash] ${state.error}`);
       lastError = state.error;
     }),
-    vscode.commands.registerCommand('attentionLens.showModelInfo', () => {
+    vscode.commands.registerCommand(COMMANDS.showModelInfo, () => {
       const state = models.state;
       if (!state.info || (state.state !== 'ready' && state.state !== 'busy')) {
         void vscode.window.showInformationMessage(notReadyLine(state));
@@ -41,7 +42,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
         if (choice) output.show(true);
       });
     }),
-    vscode.commands.registerCommand('attentionLens.reloadModel', () => models.reload()),
-    vscode.commands.registerCommand('attentionLens.showLog', () => output.show(true)),
+    vscode.commands.registerCommand(COMMANDS.reloadModel, () => models.reload()),
+    vscode.commands.registerCommand(COMMANDS.showLog, () => output.show(true)),
   );
 }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { ModelState } from '../inference/modelState';
 import { Disposable } from '../common/disposable';
+import { COMMANDS } from './commandIds';
 import { statusBarText, statusBarTooltip } from './statusBarText';
 
 const ICONS: Readonly<Record<ModelState['state'], string>> = {
@@ -20,7 +21,7 @@ export class StatusBar extends Disposable {
   constructor(onDidChangeState: vscode.Event<ModelState>, initial: ModelState) {
     super();
     this.item.name = 'Attention Lens';
-    this.item.command = 'attentionLens.showModelInfo';
+    this.item.command = COMMANDS.showModelInfo;
     this.register(onDidChangeState((state) => this.show(state)));
     this.show(initial);
     this.item.show();

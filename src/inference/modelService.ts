@@ -7,17 +7,11 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionEvent, AttentionParams, CompleteParams, DoneEvent, GenerateParams, SummarizeParams } from '../common/protocol';
-import { readSettings, RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
+import { RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
 import { Disposable } from '../common/disposable';
 import type { CancelSignal, GenerateHandlers } from './inferenceClient';
 import { ModelLifecycle, planFromSettings } from './modelLifecycle';
 import type { ModelState } from './modelState';
-
-/** Reads the settings now (never cached). */
-export function currentSettings(): LensSettings {
-  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-  return readSettings((key) => config.get(key));
-}
 
 /** See the module comment. */
 export class ModelService extends Disposable {
@@ -26,7 +20,8 @@ export class ModelService extends Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   private readonly lifecycle: ModelLifecycle;
 
-  constructor(context: vscode.ExtensionContext) {
+  /** `currentSettings` reads the model settings now (never cached); the host passes VS Code's. */
+  constructor(context: vscode.ExtensionContext, currentSettings: () => LensSettings) {
     super();
     const paths = { extensionPath: context.extensionPath, globalStoragePath: context.globalStorageUri.fsPath };
     this.lifecycle = new ModelLifecycle({

@@ -9,7 +9,8 @@
  */
 
 import * as vscode from 'vscode';
-import { SETTINGS_SECTION } from '../common/settings';
+import { COMMANDS } from '../host/commandIds';
+import { readVsCodeSettings } from '../host/vscodeSettings';
 import { isSecretFile } from '../common/secretFiles';
 import { findExistingDocComment } from './docCommentFormatter';
 import { blockFromSymbol, type SymbolLike } from './functionLocator';
@@ -47,7 +48,7 @@ export class DocCommentCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   async provideCodeLenses(document: vscode.TextDocument, token?: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    if (!vscode.workspace.getConfiguration(SETTINGS_SECTION, document).get<boolean>('docComments.codeLens', false)) return [];
+    if (!readVsCodeSettings('docComments', document).codeLens) return [];
     // Generate Doc Comment refuses secret files: no lens offers it there.
     if (isSecretFile(document.fileName)) return [];
     if (tooBigForSymbols(document)) {
@@ -79,7 +80,7 @@ export class DocCommentCodeLensProvider implements vscode.CodeLensProvider {
       lens.command = {
         title: 'Document',
         tooltip: `Attention Lens: write a doc comment for ${lens.name}`,
-        command: 'attentionLens.generateDocComment',
+        command: COMMANDS.generateDocComment,
         arguments: [lens.uri, lens.declarationLine],
       };
     }

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { LensError } from '../common/errors';
 import { Disposable } from '../common/disposable';
+import { COMMANDS } from '../host/commandIds';
 import type { RecentOutputs } from '../host/recentOutputs';
 import type { ModelService } from '../inference/modelService';
 import { isSecretFile, secretFileRefusal } from '../common/secretFiles';
@@ -23,9 +24,9 @@ export class DocCommentCommands extends Disposable {
   ) {
     super();
     this.register(
-      vscode.commands.registerCommand('attentionLens.generateDocComment', (uri?: vscode.Uri, line?: number) => this.generate(uri, line)),
+      vscode.commands.registerCommand(COMMANDS.generateDocComment, (uri?: vscode.Uri, line?: number) => this.generate(uri, line)),
     );
-    this.register(vscode.commands.registerCommand('attentionLens.summarizeSelection', () => this.summarizeSelection()));
+    this.register(vscode.commands.registerCommand(COMMANDS.summarizeSelection, () => this.summarizeSelection()));
   }
 
   private async editorFor(uri?: vscode.Uri, line?: number): Promise<vscode.TextEditor | undefined> {

@@ -1,6 +1,39 @@
 import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
 import { LensError } from '../../src/common/errors';
-import { parseHubUrl, readSettings } from '../../src/common/settings';
+import {
+  parseHubUrl,
+  readDocCommentSettings,
+  readSettings,
+  scopeInEffect,
+  sectionOf,
+  SETTING_KEYS,
+  SETTINGS_READERS,
+  type SettingsGroup,
+} from '../../src/common/settings';
+
+interface SettingSchema {
+  readonly type: string;
+  readonly default: unknown;
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly enum?: readonly string[];
+}
+
+const properties = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8')) as {
+  readonly contributes: { readonly configuration: { readonly properties: Readonly<Record<string, SettingSchema>> } };
+}).contributes.configuration.properties;
+
+const groups = Object.keys(SETTING_KEYS) as SettingsGroup[];
+
+/** Every setting the code reads, as package.json names it, with its group and relative key. */
+const declared = groups.flatMap((group) => SETTING_KEYS[group].map((key) => ({ group, key, name: `${sectionOf(group)}.${key}` })));
+
+/** What `group`'s reader gives for `key` when only `key` is set to `value`. */
+function readOne(group: SettingsGroup, key: string, value: unknown): unknown {
+  return (SETTINGS_READERS[group]((asked) => (asked === key ? value : undefined)) as unknown as Record<string, unknown>)[key];
+}
 
 function from(values: Record<string, unknown>) {
   return readSettings((key) => values[key]);
@@ -61,5 +94,67 @@ describe('parseHubUrl', () => {
     }
     // The message is shown and logged: it keeps the address but not the password.
     assert.throws(() => parseHubUrl('https://user:s3cret@huggingface.co'), (error: unknown) => error instanceof LensError && !error.message.includes('s3cret') && error.message.includes('huggingface.co'));
+  });
+});
+
+describe('the setting keys', () => {
+  it('are the settings package.json declares, both ways', () => {
+    assert.deepStrictEqual(declared.map((d) => d.name).sort(), Object.keys(properties).sort());
+  });
+
+  it('are exactly what each reader reads, and name the fields it gives', () => {
+    for (const group of groups) {
+      const asked: string[] = [];
+      const settings = SETTINGS_READERS[group]((key) => void asked.push(key));
+      assert.deepStrictEqual([...new Set(asked)].sort(), [...SETTING_KEYS[group]].sort(), group);
+      assert.deepStrictEqual(Object.keys(settings).sort(), [...SETTING_KEYS[group]].sort(), group);
+    }
+  });
+
+  it('default, clamp and enumerate as package.json says', () => {
+    for (const { group, key, name } of declared) {
+      const schema = properties[name];
+      assert.deepStrictEqual(readOne(group, key, undefined), schema.default, `${name}: default`);
+      if (schema.minimum !== undefined) assert.strictEqual(readOne(group, key, schema.minimum - 1000), schema.minimum, `${name}: below its minimum`);
+      if (schema.maximum !== undefined) assert.strictEqual(readOne(group, key, schema.maximum + 1000), schema.maximum, `${name}: above its maximum`);
+      for (const choice of schema.enum ?? []) assert.strictEqual(readOne(group, key, choice), choice, `${name}: ${choice}`);
+      if (schema.enum) assert.strictEqual(readOne(group, key, 'no-such-choice'), schema.default, `${name}: unknown choice`);
+      // A value of another type (a hand-edited settings.json) gives the default, never a crash.
+      const wrong = schema.type === 'string' ? 17 : 'seventeen';
+      assert.deepStrictEqual(readOne(group, key, wrong), schema.default, `${name}: ${JSON.stringify(wrong)}`);
+    }
+  });
+});
+
+describe('readDocCommentSettings', () => {
+  it('has the CodeLens off by default and on only for true', () => {
+    assert.deepStrictEqual(readDocCommentSettings(() => undefined), { codeLens: false });
+    assert.deepStrictEqual(readDocCommentSettings((key) => (key === 'codeLens' ? true : undefined)), { codeLens: true });
+    for (const wrong of ['true', 1, {}, null]) assert.strictEqual(readDocCommentSettings(() => wrong).codeLens, false, JSON.stringify(wrong));
+  });
+});
+
+describe('scopeInEffect', () => {
+  it('writes the user settings when only the default applies', () => {
+    assert.deepStrictEqual(scopeInEffect(undefined), { target: 'global', inLanguage: false });
+    assert.deepStrictEqual(scopeInEffect({}), { target: 'global', inLanguage: false });
+    assert.deepStrictEqual(scopeInEffect({ globalValue: false }), { target: 'global', inLanguage: false });
+  });
+
+  it('takes the folder over the workspace over the user', () => {
+    assert.deepStrictEqual(scopeInEffect({ globalValue: true, workspaceValue: false }), { target: 'workspace', inLanguage: false });
+    assert.deepStrictEqual(scopeInEffect({ globalValue: true, workspaceValue: false, workspaceFolderValue: true }), { target: 'workspaceFolder', inLanguage: false });
+  });
+
+  it('takes any language-specific value over every plain one', () => {
+    const plain = { globalValue: true, workspaceValue: false, workspaceFolderValue: true };
+    assert.deepStrictEqual(scopeInEffect({ ...plain, defaultLanguageValue: false }), { target: 'global', inLanguage: true });
+    assert.deepStrictEqual(scopeInEffect({ ...plain, globalLanguageValue: false }), { target: 'global', inLanguage: true });
+    assert.deepStrictEqual(scopeInEffect({ ...plain, globalLanguageValue: false, workspaceLanguageValue: true }), { target: 'workspace', inLanguage: true });
+    assert.deepStrictEqual(scopeInEffect({ ...plain, workspaceLanguageValue: true, workspaceFolderLanguageValue: false }), { target: 'workspaceFolder', inLanguage: true });
+  });
+
+  it('counts false as a value', () => {
+    assert.deepStrictEqual(scopeInEffect({ workspaceLanguageValue: false }), { target: 'workspace', inLanguage: true });
   });
 });
