@@ -102,11 +102,6 @@ export interface CancelRequest {
   readonly id: number;
 }
 
-export interface DisposeRequest {
-  readonly type: 'dispose';
-  readonly id: number;
-}
-
 /**
  * Ends the worker thread from inside. The host never calls `Worker.terminate()` while a model
  * runs: terminating a thread during an onnxruntime-node run aborts the whole process (seen here);
@@ -136,7 +131,6 @@ export type WorkerRequest =
   | SummarizeRequest
   | AttentionRequest
   | CancelRequest
-  | DisposeRequest
   | ExitRequest
   | StatsRequest;
 
@@ -220,11 +214,6 @@ export interface AttentionEvent {
   readonly forwardMs: number;
 }
 
-export interface DisposedEvent {
-  readonly type: 'disposed';
-  readonly id: number;
-}
-
 /** The worker's own figures; Node 20's Worker has no getHeapStatistics(), so the worker reports them. */
 export interface WorkerStats {
   /** Requests waiting in the worker's scheduler. */
@@ -264,7 +253,6 @@ export type WorkerEvent =
   | TokenEvent
   | DoneEvent
   | AttentionEvent
-  | DisposedEvent
   | StatsEvent
   | ErrorEvent;
 

@@ -504,7 +504,6 @@ function endsRequest(event: WorkerEvent): boolean {
     case 'ready':
     case 'done':
     case 'attention':
-    case 'disposed':
     case 'stats':
     case 'error':
       return true;

@@ -50,7 +50,7 @@ function loadJob(engine: Engine, request: LoadRequest): Job {
   };
 }
 
-/** A job that streams one generation; `generate` and `complete` differ only in what they ask the engine. */
+/** A job that streams one generation; `generate`, `complete` and `summarize` differ only in what they ask the engine. */
 function streamingJob(
   request: GenerateRequest | CompleteRequest | SummarizeRequest,
   jobClass: 'completion' | 'command',
@@ -122,19 +122,6 @@ function attentionJob(engine: Engine, request: AttentionRequest): Job {
   };
 }
 
-function disposeJob(engine: Engine, id: number): Job {
-  return {
-    id,
-    jobClass: 'control',
-    async run() {
-      await engine.dispose();
-      post({ type: 'disposed', id });
-    },
-    stop() {},
-    drop() {},
-  };
-}
-
 function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequest, pollMessages: () => void): void {
   switch (request.type) {
     case 'load':
@@ -156,9 +143,6 @@ function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequ
       return;
     case 'cancel':
       scheduler.cancel(request.id);
-      return;
-    case 'dispose':
-      scheduler.enqueue(disposeJob(engine, request.id));
       return;
     case 'exit':
       process.exit(request.code);

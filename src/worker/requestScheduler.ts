@@ -1,5 +1,5 @@
 /**
- * Runs one request at a time. Loads and disposes go first, then completions, then commands, in
+ * Runs one request at a time. Loads go first, then completions, then commands, in
  * order. A newer job with a `supersedeKey` drops the queued older ones with the same key, whose
  * results nobody wants any more: completions (the cursor moved on) and loads (the settings changed
  * again, e.g. a model id typed in the Settings UI pausing between words). A running job is never

@@ -60,7 +60,6 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
       return message as unknown as WorkerRequest;
     }
     case 'cancel':
-    case 'dispose':
       return message as unknown as WorkerRequest;
     case 'exit':
       if (typeof message.code !== 'number') fail('exit without a code');

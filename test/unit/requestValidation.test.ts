@@ -17,6 +17,7 @@ describe('parseWorkerRequest', () => {
     ['a non-object', 'load'],
     ['a missing id', { type: 'cancel' }],
     ['an unknown type', { type: 'explode', id: 1 }],
+    ['the dispose request the protocol no longer has', { type: 'dispose', id: 1 }],
     ['an unknown device', { type: 'load', id: 1, source: { kind: 'folder' }, device: 'tpu', dtype: 'q8' }],
     ['a missing prompt', { type: 'generate', id: 1, priority: 'command', maxNewTokens: 3 }],
     ['too many tokens', { type: 'generate', id: 1, priority: 'command', prompt: '', maxNewTokens: 1e6 }],
