@@ -89,7 +89,7 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
       this.status.show({ kind: 'disabled', why: 'never in secret files' });
       return undefined;
     }
-    if (this.models.state.state !== 'ready' && this.models.state.state !== 'busy') return undefined;
+    if (this.models.state.state !== 'ready') return undefined;
     this.lastDocument = document;
 
     if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {

@@ -20,7 +20,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
         output.appendLine(`[error] ${state.errorCode}: ${state.error}`);
         void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
       }
-      // Log each loaded model once, not every return from busy to ready.
+      // Log each loaded model once, not again for each ready state that keeps it (a failed load leaves it serving).
       if (state.state === 'ready' && state.info && state.info !== lastLoggedInfo) {
         lastLoggedInfo = state.info;
         const coldStart = coldStartLogged ? '' : ` (activate → ready ${Math.round(performance.now() - activatedAt)} ms)`;
@@ -32,7 +32,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
     }),
     vscode.commands.registerCommand(COMMANDS.showModelInfo, () => {
       const state = models.state;
-      if (!state.info || (state.state !== 'ready' && state.state !== 'busy')) {
+      if (!state.info || state.state !== 'ready') {
         void vscode.window.showInformationMessage(notReadyLine(state));
         return;
       }

@@ -10,7 +10,6 @@ const ICONS: Readonly<Record<ModelState['state'], string>> = {
   idle: '$(circle-outline)',
   loading: '$(loading~spin)',
   ready: '$(eye)',
-  busy: '$(sync~spin)',
   error: '$(error)',
 };
 

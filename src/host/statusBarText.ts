@@ -9,7 +9,6 @@ export function stateLabel(state: ModelState): string {
       return state.progress !== undefined && state.progress > 0 ? `loading ${Math.round(state.progress * 100)}%` : 'loading…';
     case 'idle':
     case 'ready':
-    case 'busy':
     case 'error':
       return state.state;
     default: {

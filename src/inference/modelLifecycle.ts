@@ -57,7 +57,6 @@ export class ModelLifecycle {
   /** The ready state of the model the worker serves now; undefined when it serves none. */
   private serving: ModelState | undefined;
   private generation = 0;
-  private activeRequests = 0;
   /** The device the worker was started for; undefined when there is none yet or it was stopped. */
   private workerDevice: DeviceChoice | undefined;
   /** Serializes what must not interleave between loads: stopping the worker for a new device, then sending the load. */
@@ -167,14 +166,10 @@ export class ModelLifecycle {
     this.setState({ state: 'error', modelName, error: lens.message, errorCode: lens.code });
   }
 
-  /**
-   * The error a new request gets instead of running, or undefined when it may run. Generations
-   * (`waitForRestart`) may also run while a crashed worker restarts: the client queues them.
-   */
-  refusal(waitForRestart: boolean): LensError | undefined {
+  /** The error a new request gets instead of running, or undefined when it may run (a model is ready). */
+  refusal(): LensError | undefined {
     const { state, errorCode, error } = this.current;
-    if (state === 'ready' || state === 'busy') return undefined;
-    if (waitForRestart && (state !== 'error' || errorCode === 'WORKER_CRASHED')) return undefined;
+    if (state === 'ready') return undefined;
     return new LensError(errorCode ?? 'NOT_LOADED', error ?? 'The model is not loaded.');
   }
 
@@ -188,18 +183,6 @@ export class ModelLifecycle {
       });
     });
     return this.shutdownDone;
-  }
-
-  /** Runs a request on the client, marking the state busy while it runs. */
-  async busyWhile<T>(work: () => Promise<T>): Promise<T> {
-    this.activeRequests++;
-    if (this.current.state === 'ready') this.setState({ ...this.current, state: 'busy' });
-    try {
-      return await work();
-    } finally {
-      this.activeRequests--;
-      if (this.activeRequests === 0 && this.current.state === 'busy') this.setState({ ...this.current, state: 'ready' });
-    }
   }
 }
 

@@ -6,7 +6,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
-import type { AttentionEvent, AttentionParams, CompleteParams, DoneEvent, GenerateParams, SummarizeParams } from '../common/protocol';
+import type { AttentionEvent, AttentionParams, CompleteParams, DoneEvent, SummarizeParams } from '../common/protocol';
 import { RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
 import { Disposable } from '../common/disposable';
 import type { CancelSignal, GenerateHandlers } from './inferenceClient';
@@ -65,27 +65,21 @@ export class ModelService extends Disposable {
     return this.lifecycle.whenLoaded();
   }
 
-  /** Runs a generation on the loaded model, marking the state busy while it runs. */
-  async generate(params: GenerateParams, handlers?: GenerateHandlers, cancel?: CancelSignal): Promise<DoneEvent> {
-    await this.whenUsable(true);
-    return this.lifecycle.busyWhile(() => this.lifecycle.client.generate(params, handlers, cancel));
-  }
-
-  /** An inline completion; the model's state stays as it is (the completion status shows these). */
+  /** An inline completion; the completion status shows its progress, the model's state does not change. */
   async complete(params: CompleteParams, handlers: GenerateHandlers, cancel: CancelSignal | undefined, timeoutMs: number): Promise<DoneEvent> {
-    await this.whenUsable(false);
+    await this.whenUsable();
     return this.lifecycle.client.complete(params, handlers, cancel, timeoutMs);
   }
 
   /** A one-line summary of code for a doc comment. */
   async summarize(params: SummarizeParams, handlers: GenerateHandlers, cancel?: CancelSignal): Promise<DoneEvent> {
-    await this.whenUsable(false);
+    await this.whenUsable();
     return this.lifecycle.client.summarize(params, handlers, cancel);
   }
 
   /** One forward pass with the attention taps. */
   async attention(params: AttentionParams): Promise<AttentionEvent> {
-    await this.whenUsable(false);
+    await this.whenUsable();
     return this.lifecycle.client.attention(params);
   }
 
@@ -95,9 +89,9 @@ export class ModelService extends Disposable {
   }
 
   /** Waits for a load in progress; throws the load's error when no model can serve the request. */
-  private async whenUsable(waitForRestart: boolean): Promise<void> {
+  private async whenUsable(): Promise<void> {
     await this.whenLoaded();
-    const refusal = this.lifecycle.refusal(waitForRestart);
+    const refusal = this.lifecycle.refusal();
     if (refusal) throw refusal;
   }
 }

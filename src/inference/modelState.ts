@@ -3,7 +3,7 @@
 import type { Backend, ModelInfo } from '../common/protocol';
 import type { ErrorCode } from '../common/errors';
 
-export type ModelStateName = 'idle' | 'loading' | 'ready' | 'busy' | 'error';
+export type ModelStateName = 'idle' | 'loading' | 'ready' | 'error';
 
 export interface ModelState {
   readonly state: ModelStateName;

@@ -6,7 +6,7 @@ export const EXTENSION_ID = 'attention-lens.attention-lens';
 
 /** What the extension's API reports. */
 export interface LensState {
-  readonly state: 'idle' | 'loading' | 'ready' | 'busy' | 'error';
+  readonly state: 'idle' | 'loading' | 'ready' | 'error';
   readonly modelName?: string;
   readonly backend?: 'cpu' | 'wasm' | 'webgpu';
   readonly info?: { readonly backendReason: string; readonly backendFallback?: boolean; readonly dtype: string; readonly location?: string };

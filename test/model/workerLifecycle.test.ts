@@ -337,7 +337,7 @@ describe('worker lifecycle on the real worker', function () {
         onState: (state) => {
           states.push(state);
           // The status bar must never name a model other than the one the live worker serves.
-          if ((state.state === 'ready' || state.state === 'busy') && (state.info?.name !== probe.serving?.name || state.backend !== probe.serving?.backend)) {
+          if (state.state === 'ready' && (state.info?.name !== probe.serving?.name || state.backend !== probe.serving?.backend)) {
             wrongStates.push(`${state.state} ${state.modelName} on ${state.backend} while ${probe.serving?.name} on ${probe.serving?.backend} serves`);
           }
           probe.watch.notify();
@@ -467,7 +467,7 @@ describe('worker lifecycle on the real worker', function () {
         const next = states.slice(seen).find((state) => state.errorCode !== 'WORKER_CRASHED');
         assert.deepStrictEqual([next?.state, next?.errorCode], ['error', 'DOWNLOAD_NOT_ALLOWED']);
         assert.deepStrictEqual(probe.loads.map((load) => load.spawn), [1], 'the restart loaded the Hub model again');
-        assert.strictEqual(lifecycle.refusal(true)?.code, 'DOWNLOAD_NOT_ALLOWED');
+        assert.strictEqual(lifecycle.refusal()?.code, 'DOWNLOAD_NOT_ALLOWED');
       });
     });
   });

@@ -239,7 +239,7 @@ describe('corrupt models: one clear error, and the previous model keeps serving'
         assert.deepStrictEqual(told, [state.error], `${variant.name}: told once`);
         assert.ok(state.error?.startsWith(`Could not load ${path.basename(dir)}: `) && state.error.endsWith(`Still using ${good}.`), state.error);
         assertClearMessage(state.error ?? '', variant, dir);
-        assert.strictEqual(lifecycle.refusal(false), undefined, `${variant.name}: requests are refused`);
+        assert.strictEqual(lifecycle.refusal(), undefined, `${variant.name}: requests are refused`);
         assert.ok(elapsedMs < ERROR_WITHIN_MS, `${variant.name}: the error took ${Math.round(elapsedMs)} ms`);
         assert.deepStrictEqual(await answers(lifecycle.client), baseline, `${variant.name}: the good model answers differently`);
         const line = figures.findIndex((l) => l.startsWith(variant.name));
