@@ -1,6 +1,7 @@
 /**
  * The typed protocol between the extension host and the inference worker.
- * Requests carry an id; every event names the request it belongs to.
+ * Requests carry an id; every event names the request it belongs to (an error outside any
+ * request names none).
  */
 
 import type { AttentionCapture } from './attentionData';

@@ -73,7 +73,11 @@ export interface ClientOptions {
    * load again.
    */
   readonly reloadAfterRestart?: () => Promise<void> | void;
-  /** Replaces `new Worker` (tests). */
+  /**
+   * Replaces `new Worker`. Only tests pass it, to wrap the real worker: workerLifecycle.test.ts
+   * bends its messages to drive crashes and stalls, networkSilence.test.ts installs a network trap
+   * in it first.
+   */
   readonly spawn?: (path: string, data: WorkerStartData) => Worker;
 }
 
