@@ -4,7 +4,11 @@
  * ask before replacing it, and keeps the file's indentation (tabs or spaces) and line endings.
  */
 import { indentColumns } from '../common/stopRules';
-import { blockLines, CodeBlock, languageFamily, LanguageFamily, LineWindow, MaskedText, scanFunctions, ScannedSource } from './functionLocator';
+import { MaskedText } from './codeMasking';
+import type { CodeBlock } from './functionLocator';
+import { scanFunctions, ScannedSource } from './functionScanner';
+import { languageFamily, LanguageFamily } from './languageFamily';
+import { blockLines, LineWindow } from './scanWindow';
 import { FunctionSignature, ParameterInfo, parseSignature, scanBlock } from './signatureParser';
 
 export interface LineRange { readonly startLine: number; readonly endLine: number }  // inclusive

@@ -3,7 +3,11 @@
  * list (parameter names, never their types) and whether it mentions a return value. Works on the
  * tokens the function locator found, so strings and comments never confuse it.
  */
-import { CodeBlock, FoundFunction, languageFamily, LanguageFamily, scanFunctions, ScannedSource, blockWindow } from './functionLocator';
+import type { CodeBlock } from './functionLocator';
+import { scanFunctions, ScannedSource } from './functionScanner';
+import { languageFamily, LanguageFamily } from './languageFamily';
+import { FoundFunction } from './scanners/tokenizedSource';
+import { blockWindow } from './scanWindow';
 
 export interface ParameterInfo {
   readonly name: string;

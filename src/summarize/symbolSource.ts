@@ -7,7 +7,8 @@
 
 import { performance } from 'perf_hooks';
 import * as vscode from 'vscode';
-import { blockFromSymbol, findEnclosingFunction, maskCodeInSteps, pickSymbolAt, type CodeBlock, type FunctionLikeKind, type MaskedText, type SymbolLike } from './functionLocator';
+import { maskCodeInSteps, type MaskedText } from './codeMasking';
+import { blockFromSymbol, findEnclosingFunction, pickSymbolAt, type CodeBlock, type FunctionLikeKind, type SymbolLike } from './functionLocator';
 
 /** How long one synchronous stretch of a long job may run before the event loop gets a turn. */
 const SLICE_MS = 8;

@@ -8,8 +8,9 @@
 // other processes. The 50 ms bound has a wide margin: a healthy step takes a few milliseconds.
 import * as assert from 'assert';
 import { monitorEventLoopDelay, performance } from 'perf_hooks';
+import { maskCode, maskCodeInSteps, type MaskedText } from '../../src/summarize/codeMasking';
 import { findExistingDocComment, planDocCommentEdit } from '../../src/summarize/docCommentFormatter';
-import { blockFromSymbol, findEnclosingFunction, maskCode, maskCodeInSteps, type MaskedText, type SymbolLike } from '../../src/summarize/functionLocator';
+import { blockFromSymbol, findEnclosingFunction, type SymbolLike } from '../../src/summarize/functionLocator';
 import { parseSignature } from '../../src/summarize/signatureParser';
 import { bigPython, bigTypeScript, minifiedLine } from './bigSources';
 

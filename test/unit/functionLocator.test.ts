@@ -1,5 +1,8 @@
 import * as assert from 'assert';
-import { blockFromSymbol, CodeBlock, findEnclosingFunction, maskCode, maskCodeInSteps, type MaskedText, pickSymbolAt, scanFunctions, scanWindow, SymbolLike } from '../../src/summarize/functionLocator';
+import { maskCodeInSteps, type MaskedText } from '../../src/summarize/codeMasking';
+import { blockFromSymbol, CodeBlock, findEnclosingFunction, pickSymbolAt, SymbolLike } from '../../src/summarize/functionLocator';
+import { scanFunctions } from '../../src/summarize/functionScanner';
+import { scanWindow } from '../../src/summarize/scanWindow';
 
 // Writes a snippet as lines; `¦` marks the cursor line (the marker is removed).
 function source(text: string): { lines: string[]; cursor: number } {
@@ -315,33 +318,6 @@ bool Box::operator==(const Box& o) const { return ¦true; }`;
   it('accepts CRLF lines', () => {
     const lines = ['function f() {\r', '  return 1;\r', '}\r'];
     assert.deepStrictEqual(findEnclosingFunction(lines, 1, 'javascript'), { startLine: 0, declarationLine: 0, endLine: 2, name: 'f' });
-  });
-});
-
-describe('maskCode', () => {
-  it('blanks comments and string contents and keeps columns', () => {
-    assert.deepStrictEqual(maskCode(['a = "{x}" # }', "b = 'y'"], 'python'), ['a = "   "    ', "b = ' '"]);
-    assert.deepStrictEqual(maskCode(['x /* a', 'b */ y // z'], 'c'), ['x     ', '     y     ']);
-    assert.deepStrictEqual(maskCode(['s := `a', 'b` + "c"'], 'go'), ['s := ` ', ' ` + " "']);
-  });
-
-  it('tells a regular expression from a division by the code before the slash', () => {
-    assert.deepStrictEqual(maskCode(['x = a / b; return /{/.test(s) /* } */ + typeof /}/'], 'javascript'), ['x = a / b; return / /.test(s)         + typeof / /']);
-    assert.deepStrictEqual(maskCode(['y = "s" / 2; z = c++ / d'], 'javascript'), ['y = " " / 2; z = c++ / d']);
-  });
-
-  it('reads Rust raw strings by their hashes, and a word ending in r as no prefix', () => {
-    assert.deepStrictEqual(maskCode(['let s = r#"a"b"#; let t = br"{"; let u = xr"{";'], 'rust'), ['let s = r#"   "#; let t = br" "; let u = xr" ";']);
-  });
-
-  it('masks in steps exactly as in one go', () => {
-    const lines = ['/* a {', ' } */ const s = `x', '${y}` + "{";', 'f(/}/);'];
-    for (const chars of [1, 5, 1000]) assert.deepStrictEqual(drain(maskCodeInSteps(lines, 'javascript', chars)).lines, maskCode(lines, 'javascript'));
-  });
-
-  it('keeps the columns of a line longer than a scan reads', () => {
-    const line = 'var s = "{";'.repeat(20_000);
-    assert.strictEqual(maskCode([line], 'javascript')[0].length, line.length);
   });
 });
 
