@@ -1,10 +1,10 @@
 /**
  * Finds functions in the C-like languages (pure): JS/TS, Java, C#, C and C++. A body is a `{` (or
  * a JS/C# `=>` expression) after a parameter list, so the scan reads backwards from each one: over
- * a return type, `throws` or a constraint to the `)`, then to the name and its modifiers. What is
- * not a declaration is told apart here: control blocks (`if (…) {`), calls, C++ initialiser lists
- * and C# `: base(…)`, TS function types; callbacks and lambdas are found but not documentable,
- * and a function expression is named by what it is assigned to.
+ * a return type, `throws` or a constraint to the `)`, then to the name and its modifiers (C++
+ * initialiser lists and C# `: base(…)` are walked past to the real parameter list). Control blocks
+ * (`if (…) {`), calls and TS function types are not functions; callbacks and lambdas are found but
+ * not documentable, and a function expression is named by what it is assigned to.
  */
 import { CLOSERS, isWord, OPENERS } from '../codeTokens';
 import { attributeStart } from './attributes';
