@@ -6,6 +6,8 @@ export type ErrorCode =
   | 'DOWNLOAD_NOT_ALLOWED'
   | 'DOWNLOAD_FAILED'
   | 'BACKEND_UNAVAILABLE'
+  /** The device asked for needs the other ONNX Runtime build than the worker runs; the host starts a new worker. */
+  | 'RUNTIME_MISMATCH'
   | 'NOT_LOADED'
   | 'PROMPT_TOO_LONG'
   | 'TIMEOUT'
@@ -27,6 +29,7 @@ const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   DOWNLOAD_NOT_ALLOWED: 'allowDownloads',
   DOWNLOAD_FAILED: 'reload',
   BACKEND_UNAVAILABLE: 'openSettings',
+  RUNTIME_MISMATCH: 'reload',
   NOT_LOADED: 'reload',
   PROMPT_TOO_LONG: 'none',
   TIMEOUT: 'none',

@@ -144,6 +144,8 @@ export interface ModelInfo {
   readonly backendReason: string;
   /** Set when the backend asked for could not run and this one took over (backendReason says why). */
   readonly backendFallback?: boolean;
+  /** The device settings this worker's ONNX Runtime build serves without a restart (cpu and webgpu share one). */
+  readonly runtimeDevices?: readonly DeviceChoice[];
   readonly dtype: Dtype;
   readonly modelType: string;
   readonly parameters: number;

@@ -1,7 +1,8 @@
 /**
  * Keeps the model the settings name loaded in the worker, and its state. Loads run one after the
- * other and the last settings win, however fast they change; a device change starts a new worker,
- * since a worker serves one ONNX Runtime build for its life; a restart after a crash loads what the
+ * other and the last settings win, however fast they change; a device change to another ONNX Runtime
+ * build starts a new worker, since a worker serves one build for its life (cpu and webgpu share the
+ * native one; the worker says which devices its build serves); a restart after a crash loads what the
  * settings say then. The state names the model that serves: a load that fails while the worker
  * keeps the previous model (see Engine.load) leaves that one ready, with the failure as its error.
  * No `vscode` import: ModelService reads the settings and fires the state; tests drive this directly.
@@ -59,6 +60,8 @@ export class ModelLifecycle {
   private generation = 0;
   /** The device the worker was started for; undefined when there is none yet or it was stopped. */
   private workerDevice: DeviceChoice | undefined;
+  /** The devices the worker's runtime build serves (ModelInfo.runtimeDevices); undefined until a load says. */
+  private workerServes: readonly DeviceChoice[] | undefined;
   /** Serializes what must not interleave between loads: stopping the worker for a new device, then sending the load. */
   private sending: Promise<void> = Promise.resolve();
   /** The latest reload, to its end. */
@@ -125,16 +128,18 @@ export class ModelLifecycle {
     }
     const { params, modelName } = plan;
     this.setState({ state: 'loading', modelName, progress: 0 });
-    if (this.workerDevice !== undefined && this.workerDevice !== params.device) {
-      // A worker serves one ONNX Runtime build for its life: another device needs a new worker.
+    if (this.workerDevice !== undefined && this.workerDevice !== params.device && !this.workerServes?.includes(params.device)) {
+      // A worker serves one ONNX Runtime build for its life: a device on the other build needs a new worker.
       this.serving = undefined;
       await this.client.restart();
       this.workerDevice = undefined;
+      this.workerServes = undefined;
       if (generation !== this.generation) return undefined; // the settings changed again while the worker exited
     }
     this.workerDevice = params.device;
     const finished = this.client.load(params).then(
       (info) => {
+        this.workerServes = info.runtimeDevices;
         this.serving = { state: 'ready', modelName: info.name, backend: info.backend, info };
         if (generation === this.generation) this.setState(this.serving);
       },

@@ -6,7 +6,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import type { CalibrationResult } from '../common/backendChoice';
+import type { CalibrationResult } from './backendChoice';
 
 interface StoreFile {
   readonly version: 1;

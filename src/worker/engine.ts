@@ -17,7 +17,6 @@ import { summaryChatMessages, summaryPromptParts } from '../common/summaryPrompt
 import { captureAttention } from './attentionCapture';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import { ModelLoader, type LoaderOptions, type LoadOptions } from './modelLoader';
-import { prepareRuntime } from './ortRuntime';
 import { partsAroundPlaceholder, PromptEncoder } from './promptEncoder';
 
 export type { LoadOptions } from './modelLoader';
@@ -71,7 +70,7 @@ export class Engine {
   private loadedWith: LoadOptions | undefined;
   private readonly loader: ModelLoader;
 
-  constructor(private readonly options: LoaderOptions) {
+  constructor(options: LoaderOptions) {
     this.loader = new ModelLoader(options, (loaded) => this.decodeSpeed(loaded));
   }
 
@@ -257,8 +256,7 @@ export class Engine {
         `The prompt has ${promptTokens} tokens; with ${options.maxNewTokens} new tokens it exceeds the model's context of ${limit}.`,
       );
     }
-    const { transformers } = await prepareRuntime(loaded.info.backend, this.options);
-    const { tokenizer } = loaded;
+    const { tokenizer, transformers } = loaded;
     const reuse = loaded.kvCache.take(options.inputIds);
     options.onStart({ promptTokens, reusedTokens: reuse.reusedTokens, contextCut: options.contextCut });
 
@@ -360,7 +358,7 @@ export class Engine {
     budgetBytes = DEFAULT_ATTENTION_BUDGET_MB * 1024 * 1024,
   ): Promise<{ capture: AttentionCapture; forwardMs: number }> {
     const { loaded, prompts } = this.require();
-    const { transformers } = await prepareRuntime(loaded.info.backend, this.options);
+    const { transformers } = loaded;
     const positionKind: PositionKind = loaded.info.modelType === 'gpt2' ? 'learned' : /llama|qwen|mistral|phi|gemma/.test(loaded.info.modelType) ? 'rotary' : 'unknown';
     return captureAttention(transformers, loaded.model, loaded.tokenizer, loaded.outputs, {
       text,

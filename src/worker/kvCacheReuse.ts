@@ -31,8 +31,8 @@ export class KvCacheReuse {
   private tokenIds: readonly number[] = [];
   private cache: DynamicCache | undefined;
 
-  /** `cacheOnGpu`: the model's caches live in GPU buffers (WebGPU), so none is kept. */
-  constructor(private readonly transformers: TransformersModule, private readonly cacheOnGpu = false) {}
+  /** `keepsCache` false: the backend's caches live in GPU buffers (WebGPU), so none is kept (its backend table record). */
+  constructor(private readonly transformers: TransformersModule, private readonly keepsCache = true) {}
 
   /**
    * A cache for the first tokens `prompt` shares with the kept sequence (at least one prompt token
@@ -53,7 +53,7 @@ export class KvCacheReuse {
 
   /** Keeps `cache`, which holds the keys and values of `tokenIds`. */
   keep(tokenIds: readonly number[], cache: DynamicCache | undefined): void {
-    if (this.cacheOnGpu) {
+    if (!this.keepsCache) {
       void cache?.dispose();
       return;
     }

@@ -4,13 +4,19 @@ import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transfor
 import type { ModelInfo } from '../common/protocol';
 import type { PromptFormat } from '../common/promptFormats';
 import type { SummaryFormat } from '../common/summaryPrompt';
+import type { BackendDecision } from './backendChoice';
 import type { KvCacheReuse } from './kvCacheReuse';
+import type { TransformersModule } from './ortRuntime';
 import type { SessionOutputFilter } from './sessionOutputFilter';
 
 export interface LoadedModel {
   readonly model: PreTrainedModel;
   readonly tokenizer: PreTrainedTokenizer;
   readonly info: ModelInfo;
+  /** Why it runs on its backend; info.backendReason is its sentence. */
+  readonly decision: BackendDecision;
+  /** transformers.js as imported on the backend's runtime build at load: requests use it as is. */
+  readonly transformers: TransformersModule;
   readonly outputs: SessionOutputFilter;
   readonly eosTokenIds: ReadonlySet<number>;
   readonly promptFormat: PromptFormat;

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LensError } from '../common/errors';
-import { preferredDtypes } from '../common/backendChoice';
+import { backendRecord } from './backendTable';
 import type { Backend, Dtype, DtypeChoice } from '../common/protocol';
 import { checkOnnxFile, configProblem, readJsonObjectFile, tokenizerProblem } from './modelFilesCheck';
 
@@ -57,7 +57,7 @@ function pathEntryExists(file: string): boolean {
 
 /** The weights file in `folder` for `dtype` (for `auto`, the one `backend` runs best that is there). */
 export function pickFolderWeights(folder: string, dtype: DtypeChoice, backend: Backend): FolderWeights {
-  const candidates: readonly Dtype[] = dtype === 'auto' ? preferredDtypes(backend) : [dtype];
+  const candidates: readonly Dtype[] = dtype === 'auto' ? backendRecord(backend).preferredDtypes : [dtype];
   for (const candidate of candidates) {
     const weightsPath = path.join(folder, WEIGHT_FILES[candidate]);
     if (pathEntryExists(weightsPath)) {

@@ -7,7 +7,6 @@
 
 import * as fs from 'fs';
 import type { ProgressInfo } from '@huggingface/transformers';
-import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, preferredDtypes, settleBackendForWeights, type BackendDecision, type CalibrationResult } from '../common/backendChoice';
 import { LensError } from '../common/errors';
 import { checkHubRevision, hubRevisionCacheDir } from '../common/modelSource';
 import { parametersFromFileSize, readModelShape } from '../common/modelConfig';
@@ -15,11 +14,13 @@ import { detectPromptFormat } from '../common/promptFormats';
 import type { Backend, DeviceChoice, Dtype, DtypeChoice, ModelInfo, ModelSource } from '../common/protocol';
 import { parseHubUrl } from '../common/settings';
 import { detectSummaryFormat } from '../common/summaryPrompt';
+import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, describeDecision, settleBackendForWeights, webGpuFallback, type BackendDecision, type CalibrationResult } from './backendChoice';
+import { backendRecord } from './backendTable';
 import { CalibrationStore, calibrationKey } from './calibrationStore';
 import { KvCacheReuse } from './kvCacheReuse';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import { checkModelFolder, pickFolderWeights } from './modelFolder';
-import { startRuntime, transformersDevice, webGpuFallback, type RuntimeOptions, type TransformersModule } from './ortRuntime';
+import { devicesOnBuild, startRuntime, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
 import { loadWithAttentionTaps } from './tappedSession';
 
@@ -75,7 +76,7 @@ export class ModelLoader {
     // serves: a damaged folder is refused without letting it go.
     const located = await this.locate(options, transformers);
     let weights = this.weightsFor(located, options, decided.backend);
-    let backend = settleBackendForWeights(decided, options.device, weights.dtype);
+    let backend = settleBackendForWeights(decided, weights.dtype);
     // `auto` on a hardware GPU keeps WebGPU only where it decodes faster: an earlier verdict, or a calibration below.
     const calibration = options.device === 'auto' ? this.calibrationFor(backend, located, weights) : undefined;
     if (calibration?.earlier) {
@@ -89,7 +90,7 @@ export class ModelLoader {
         loaded = await this.loadOn(transformers, options, located, weights, backend, started);
       } catch (error) {
         // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
-        if (backend.backend !== 'webgpu') throw error;
+        if (!backendRecord(backend.backend).fallback) throw error;
         backend = webGpuFallback(decided, error);
         weights = this.weightsFor(located, options, backend.backend);
         loaded = await this.loadOn(transformers, options, located, weights, backend, started);
@@ -132,12 +133,12 @@ export class ModelLoader {
     } catch (error) {
       // A GPU that loads but cannot run the model: cpu takes over, as when no adapter is found.
       await releaseModel(gpu);
-      return cpuModel(webGpuFallback({ backend: 'webgpu', reason: gpu.info.backendReason }, error));
+      return cpuModel(webGpuFallback(gpu.decision, error));
     }
     let cpu: LoadedModel;
     let cpuTokensPerSecond: number;
     try {
-      cpu = await cpuModel({ backend: 'cpu', reason: '' });
+      cpu = await cpuModel({ ...gpu.decision, backend: 'cpu' }); // its decision is replaced by the verdict below
       cpuTokensPerSecond = await this.measureDecodeSpeed(cpu).catch(async (error: unknown) => {
         await releaseModel(cpu);
         throw error;
@@ -147,10 +148,10 @@ export class ModelLoader {
     }
     const result: CalibrationResult = { webgpuTokensPerSecond, cpuTokensPerSecond, measuredAt: new Date().toISOString().slice(0, 10) };
     this.calibrations.set(key, result);
-    const verdict = calibratedBackend({ backend: 'webgpu', reason: gpu.info.backendReason }, result, true);
+    const verdict = calibratedBackend(gpu.decision, result, true);
     const [keep, release] = verdict.backend === 'webgpu' ? [gpu, cpu] : [cpu, gpu];
     await releaseModel(release);
-    return { ...keep, info: { ...keep.info, backendReason: verdict.reason, loadMs: Math.round(performance.now() - started) } };
+    return { ...keep, decision: verdict, info: { ...keep.info, backendReason: describeDecision(verdict), loadMs: Math.round(performance.now() - started) } };
   }
 
   /** Loads the tokenizer and the model on one backend, with the attention taps, and reads its facts. */
@@ -161,12 +162,13 @@ export class ModelLoader {
     };
     const { modelId, config, location, pretrained } = located;
     const { dtype } = weights;
-    const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(() => Promise.all([
+    const record = backendRecord(backend.backend);
+    const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(record.cpuKernels, () => Promise.all([
       transformers.AutoTokenizer.from_pretrained(modelId, { ...pretrained, progress_callback: progress }),
       transformers.AutoModelForCausalLM.from_pretrained(modelId, {
         ...pretrained,
         dtype,
-        device: transformersDevice(backend.backend),
+        device: record.transformersDevice,
         progress_callback: progress,
       }),
     ]));
@@ -177,8 +179,9 @@ export class ModelLoader {
       name: options.source.kind === 'folder' ? options.source.displayName : options.source.modelId,
       location,
       backend: backend.backend,
-      backendReason: backend.reason,
-      ...(backend.fallback ? { backendFallback: true } : {}),
+      backendReason: describeDecision(backend),
+      ...(backend.fallbackFrom ? { backendFallback: true } : {}),
+      runtimeDevices: devicesOnBuild(record.build),
       dtype,
       modelType: shape.modelType,
       parameters: shape.parameters ?? parametersFromFileSize(weights.weightsBytes, dtype),
@@ -195,13 +198,25 @@ export class ModelLoader {
     const outputs = SessionOutputFilter.install(model);
     const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
     const completionStopTokenIds = new Set(promptFormat.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
-    return { model, tokenizer, info, outputs, eosTokenIds, promptFormat, completionStopTokenIds, summaryFormat, kvCache: new KvCacheReuse(transformers, backend.backend === 'webgpu') };
+    return {
+      model,
+      tokenizer,
+      info,
+      decision: backend,
+      transformers,
+      outputs,
+      eosTokenIds,
+      promptFormat,
+      completionStopTokenIds,
+      summaryFormat,
+      kvCache: new KvCacheReuse(transformers, record.keepsKvCache),
+    };
   }
 
-  /** Which weights `backend` runs (see preferredDtypes): a file in the folder, or for a Hub model the dtype to fetch. */
+  /** Which weights `backend` runs (its table record's preferred dtypes): a file in the folder, or for a Hub model the dtype to fetch. */
   private weightsFor(located: LocatedModel, options: LoadOptions, backend: Backend): ChosenWeights {
     if (located.folder !== undefined) return pickFolderWeights(located.folder, options.dtype, backend);
-    return { dtype: options.dtype === 'auto' ? preferredDtypes(backend)[0] : options.dtype, weightsBytes: 0 };
+    return { dtype: options.dtype === 'auto' ? backendRecord(backend).preferredDtypes[0] : options.dtype, weightsBytes: 0 };
   }
 
   /** Where the model is, checked, with transformers.js pointed at it (and, for a folder, at nothing else). */

@@ -10,17 +10,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
+import type { AdapterProbeResult } from './adapterProbeReport';
+import type { DeviceChoice } from '../common/deviceChoices';
 import { LensError } from '../common/errors';
-import { chooseAutoBackend, type BackendDecision } from '../common/backendChoice';
-import type { Backend, DeviceChoice } from '../common/protocol';
-import type { AdapterProbeResult } from '../common/adapterProbeReport';
+import { askedBackend, chooseAutoBackend, webgpuWithoutNativeRuntime, type BackendDecision } from './backendChoice';
+import { backendRecord, backendRecords, type RuntimeBuild } from './backendTable';
 import { probeWebGpuAdapter } from './webgpuAdapter';
 
 export type TransformersModule = typeof import('@huggingface/transformers');
 
+/** A backend decided and transformers.js imported on its runtime build. */
 export interface PreparedRuntime {
-  readonly backend: Backend;
-  readonly reason: string;
+  readonly decision: BackendDecision;
   readonly transformers: TransformersModule;
 }
 
@@ -33,9 +34,6 @@ export interface RuntimeOptions {
 }
 
 const ORT_SYMBOL = Symbol.for('onnxruntime');
-
-/** The ONNX Runtime build a worker imported transformers.js with: native (cpu, webgpu) or injected WASM. */
-type RuntimeBuild = 'native' | 'wasm';
 
 let imported: { readonly build: RuntimeBuild; readonly transformers: TransformersModule } | undefined;
 let autoDecision: Promise<BackendDecision> | undefined;
@@ -71,10 +69,10 @@ function injectWasmRuntime(options: RuntimeOptions): void {
 async function resolveBackend(device: DeviceChoice, options: RuntimeOptions): Promise<BackendDecision> {
   switch (device) {
     case 'wasm':
-      return { backend: 'wasm', reason: 'the device setting asks for wasm' };
+      return askedBackend('wasm');
     case 'cpu': {
       const native = nativeRuntimeLoads();
-      if (native.ok) return { backend: 'cpu', reason: 'the device setting asks for cpu' };
+      if (native.ok) return askedBackend('cpu');
       throw new LensError(
         'BACKEND_UNAVAILABLE',
         `The native ONNX Runtime (onnxruntime-node) does not load on this machine: ${native.why}. Set attentionLens.device to "wasm" or "auto".`,
@@ -82,17 +80,14 @@ async function resolveBackend(device: DeviceChoice, options: RuntimeOptions): Pr
     }
     case 'webgpu': {
       const native = nativeRuntimeLoads();
-      if (native.ok) return { backend: 'webgpu', reason: 'the device setting asks for webgpu' };
-      return { backend: 'wasm', reason: `webgpu requested; onnxruntime-node, which runs WebGPU in Node, did not load (${native.why}); fell back to wasm`, fallback: true };
+      if (native.ok) return askedBackend('webgpu');
+      return webgpuWithoutNativeRuntime(native.why);
     }
     case 'auto': {
       autoDecision ??= (async () => {
         const native = nativeRuntimeLoads();
         // Without the native addon WebGPU cannot run here, so there is nothing to probe.
-        if (!native.ok) {
-          const decision = chooseAutoBackend(undefined, false, 'WebGPU not probed');
-          return { ...decision, reason: `${decision.reason} (${native.why})` };
-        }
+        if (!native.ok) return chooseAutoBackend(undefined, false, 'WebGPU not probed', native.why);
         const probed = await (options.probeAdapter ?? probeWebGpuAdapter)();
         return chooseAutoBackend(probed.probe, true, probed.note);
       })();
@@ -106,24 +101,6 @@ async function resolveBackend(device: DeviceChoice, options: RuntimeOptions): Pr
 }
 
 /**
- * The backend to run after loading on WebGPU failed (typically "Failed to get a WebGPU adapter"):
- * cpu, on the same native runtime, with the failure in the reason.
- */
-export function webGpuFallback(decision: BackendDecision, error: unknown): BackendDecision {
-  const full = error instanceof Error ? error.message : String(error);
-  // ORT prefixes its source location and the failed check; Dawn's own words follow.
-  const message = (/Failed to get a WebGPU adapter.*/.exec(full)?.[0] ?? full.split('\n')[0]).trim().slice(0, 300);
-  const what = /adapter/i.test(message) ? 'no WebGPU adapter' : 'the WebGPU session failed';
-  const requested = decision.reason === 'the device setting asks for webgpu' ? 'webgpu requested' : decision.reason;
-  return { backend: 'cpu', reason: `${requested}; ${what} (${message}); fell back to cpu`, fallback: true };
-}
-
-/** The `device` option transformers.js takes for a backend (with an injected runtime it knows none: ORT picks wasm). */
-export function transformersDevice(backend: Backend): 'cpu' | 'webgpu' | 'auto' {
-  return backend === 'wasm' ? 'auto' : backend;
-}
-
-/**
  * Starts resolving `device` to a backend and importing transformers.js on the matching ONNX
  * Runtime build. For `auto` with the native addon the build is native whichever way the WebGPU
  * probe goes (cpu and webgpu share it), so the import — and whatever the caller does with it,
@@ -134,29 +111,32 @@ export function transformersDevice(backend: Backend): 'cpu' | 'webgpu' | 'auto' 
 export function startRuntime(device: DeviceChoice, options: RuntimeOptions): { readonly decision: Promise<BackendDecision>; readonly transformers: Promise<TransformersModule> } {
   const decision = resolveBackend(device, options);
   const early = device === 'auto' && nativeRuntimeLoads().ok;
-  const transformers = early ? importRuntime('native', options) : decision.then(({ backend }) => importRuntime(buildFor(backend), options));
+  const transformers = early ? importRuntime('native', options) : decision.then(({ backend }) => importRuntime(backendRecord(backend).build, options));
   // Callers await one, then the other: a rejection of the one not yet awaited is not unhandled.
   decision.catch(() => undefined);
   transformers.catch(() => undefined);
   return { decision, transformers };
 }
 
+/** The device settings a worker on `build` serves without a restart: its backends, and `auto` where it resolves to this build. */
+export function devicesOnBuild(build: RuntimeBuild): DeviceChoice[] {
+  const devices: DeviceChoice[] = backendRecords().filter((record) => record.build === build).map((record) => record.backend);
+  const autoBuild: RuntimeBuild = nativeRuntimeLoads().ok ? 'native' : 'wasm';
+  return autoBuild === build ? [...devices, 'auto'] : devices;
+}
+
 /** Resolves `device` to a backend and imports transformers.js on its runtime (see startRuntime). */
 export async function prepareRuntime(device: DeviceChoice, options: RuntimeOptions): Promise<PreparedRuntime> {
   const started = startRuntime(device, options);
   const [decision, transformers] = await Promise.all([started.decision, started.transformers]);
-  return { ...decision, transformers };
-}
-
-function buildFor(backend: Backend): RuntimeBuild {
-  return backend === 'wasm' ? 'wasm' : 'native';
+  return { decision, transformers };
 }
 
 /** Imports transformers.js on the given ONNX Runtime build, once per worker. */
 async function importRuntime(build: RuntimeBuild, options: RuntimeOptions): Promise<TransformersModule> {
   if (imported) {
     if (imported.build !== build) {
-      throw new LensError('BACKEND_UNAVAILABLE', `This worker already runs on ${imported.build === 'wasm' ? 'wasm' : 'onnxruntime-node'}; restart it to use ${build === 'wasm' ? 'wasm' : 'onnxruntime-node'}.`);
+      throw new LensError('RUNTIME_MISMATCH', `This worker already runs on ${imported.build === 'wasm' ? 'wasm' : 'onnxruntime-node'}; a new worker is needed for ${build === 'wasm' ? 'wasm' : 'onnxruntime-node'}.`);
     }
     return imported.transformers;
   }

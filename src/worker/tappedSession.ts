@@ -33,15 +33,6 @@ function isProbsTap(name: string): boolean {
   return /^decoder_attentions\.\d+$/.test(name);
 }
 
-/** True when a session with these options runs on ONNX Runtime's CPU kernels (the cpu or wasm provider). */
-export function runsOnCpuKernels(sessionOptions: unknown): boolean {
-  const providers = (sessionOptions as { executionProviders?: unknown[] } | undefined)?.executionProviders ?? ['cpu'];
-  return providers.every((provider) => {
-    const name = typeof provider === 'string' ? provider : (provider as { name?: unknown } | null)?.name;
-    return name === 'cpu' || name === 'wasm';
-  });
-}
-
 /**
  * Decides for a model graph: nothing to do when its outputs (`outputNames`) include the taps,
  * otherwise the graph (read by `readModel` only then) with taps injected, or why that failed.
@@ -70,9 +61,10 @@ function sessionFactory(): SessionFactory {
 
 /**
  * Runs `load` (a transformers.js `from_pretrained`) with every ONNX session it creates given
- * attention taps where its graph lacks them. Resolves with why attention is unavailable, if it is.
+ * attention taps where its graph lacks them. `cpuKernels`: the backend's kernels run on the CPU
+ * (its backend table record). Resolves with why attention is unavailable, if it is.
  */
-export async function loadWithAttentionTaps<T>(load: () => Promise<T>): Promise<{ loaded: T; attentionUnavailableReason?: string }> {
+export async function loadWithAttentionTaps<T>(cpuKernels: boolean, load: () => Promise<T>): Promise<{ loaded: T; attentionUnavailableReason?: string }> {
   const factory = sessionFactory();
   const original = factory.create;
   const reasons: string[] = [];
@@ -82,7 +74,7 @@ export async function loadWithAttentionTaps<T>(load: () => Promise<T>): Promise<
     const decision = await decideTaps(
       session.outputNames,
       async () => (typeof model === 'string' ? new Uint8Array(await fs.promises.readFile(model)) : model),
-      runsOnCpuKernels(rest[0]),
+      cpuKernels,
     );
     if (decision.kind === 'unavailable') reasons.push(decision.reason);
     if (decision.kind !== 'injected') return session;

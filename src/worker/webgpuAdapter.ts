@@ -13,7 +13,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseProbeOutput, type AdapterProbeResult } from '../common/adapterProbeReport';
+import { parseProbeOutput, type AdapterProbeResult } from './adapterProbeReport';
 
 
 /** Where the probe's script is: beside this file, both in dist/ (bundled) and in out/ (tests). */

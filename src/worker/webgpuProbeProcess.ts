@@ -6,7 +6,7 @@
 
 import { createRequire } from 'module';
 import * as path from 'path';
-import { formatProbeReport, type AdapterProbeReport } from '../common/adapterProbeReport';
+import { formatProbeReport, type AdapterProbeReport } from './adapterProbeReport';
 
 interface DawnAdapterInfo {
   readonly vendor?: string;

@@ -14,7 +14,8 @@ import { AttributeProtoSchema, ModelProtoSchema, NodeProtoSchema, TensorProtoSch
 import type { AttentionCapture } from '../../src/common/attentionData';
 import { Engine } from '../../src/worker/engine';
 import { injectAttentionTaps, type InjectedTaps } from '../../src/worker/onnxTapInjector';
-import { decideTaps, loadWithAttentionTaps, runsOnCpuKernels } from '../../src/worker/tappedSession';
+import { backendRecord } from '../../src/worker/backendTable';
+import { decideTaps, loadWithAttentionTaps } from '../../src/worker/tappedSession';
 
 const repo = path.resolve(__dirname, '../../..');
 const tinyModel = path.join(repo, 'test/fixtures/tiny-model');
@@ -246,13 +247,11 @@ describe('attention tap injection', function () {
 
     it('is left alone off the CPU kernels (WebGPU), where qk_output is not written', async () => {
       const bytes = readBytes(path.join(gqaFixture, 'onnx/model.onnx'));
-      assert.strictEqual(runsOnCpuKernels({ executionProviders: ['webgpu'] }), false);
-      assert.strictEqual(runsOnCpuKernels({ executionProviders: [{ name: 'wasm' }] }), true);
-      assert.strictEqual(runsOnCpuKernels(undefined), true);
-      const decision = await decideTaps(['y'], async () => bytes, false);
+      assert.strictEqual(backendRecord('webgpu').cpuKernels, false);
+      const decision = await decideTaps(['y'], async () => bytes, backendRecord('webgpu').cpuKernels);
       assert.strictEqual(decision.kind, 'unavailable');
       assert.match('reason' in decision ? decision.reason : '', /cpu or wasm/);
-      assert.strictEqual((await decideTaps(['y'], async () => bytes, true)).kind, 'injected');
+      assert.strictEqual((await decideTaps(['y'], async () => bytes, backendRecord('wasm').cpuKernels)).kind, 'injected');
     });
   });
 
@@ -382,7 +381,7 @@ describe('attention tap injection', function () {
 
     it('puts ONNX Runtime back as it was after a load', async () => {
       const before = ort.InferenceSession.create;
-      await loadWithAttentionTaps(async () => {
+      await loadWithAttentionTaps(true, async () => {
         assert.notStrictEqual(ort.InferenceSession.create, before);
       });
       assert.strictEqual(ort.InferenceSession.create, before);

@@ -57,7 +57,8 @@ const ATTENTION_TEXT = 'def area(w, h):\n    return w * h\n';
 async function runParity(job: ChildJob, device: DeviceChoice): Promise<DeviceRun> {
   // Loaded from out/ only in the child, after its environment is in place.
   const { Engine } = require('../../src/worker/engine') as typeof import('../../src/worker/engine');
-  const { prepareRuntime, transformersDevice } = require('../../src/worker/ortRuntime') as typeof import('../../src/worker/ortRuntime');
+  const { prepareRuntime } = require('../../src/worker/ortRuntime') as typeof import('../../src/worker/ortRuntime');
+  const { backendRecord } = require('../../src/worker/backendTable') as typeof import('../../src/worker/backendTable');
   const engine = new Engine({ wasmDir, wasmThreads: 1 });
   const loadStart = performance.now();
   const info = await engine.load({ source: { kind: 'folder', path: job.model, displayName: path.basename(job.model) }, device, dtype: job.dtype, onProgress: () => undefined });
@@ -75,7 +76,7 @@ async function runParity(job: ChildJob, device: DeviceChoice): Promise<DeviceRun
 
   // Logits come from a plain transformers.js model on the backend the engine ended up on.
   const { transformers } = await prepareRuntime(info.backend, { wasmDir, wasmThreads: 1 });
-  const model = await transformers.AutoModelForCausalLM.from_pretrained(job.model, { dtype: info.dtype, device: transformersDevice(info.backend) });
+  const model = await transformers.AutoModelForCausalLM.from_pretrained(job.model, { dtype: info.dtype, device: backendRecord(info.backend).transformersDevice });
   const tokenizer = await transformers.AutoTokenizer.from_pretrained(job.model);
   const ids = tokenizer.encode(job.prompt, { add_special_tokens: false });
   const out = (await model({

@@ -399,6 +399,23 @@ describe('worker lifecycle on the real worker', function () {
       assert.deepStrictEqual(wrongStates, []);
     });
 
+    it('keeps its worker when the device moves within one runtime build, and starts a new one for the other build', async () => {
+      const { lifecycle, probe, settings, wrongStates } = lifecycleSetup({ model: fixture, device: 'cpu', dtype: 'fp32' });
+      await lifecycle.reload();
+      assert.deepStrictEqual([...(lifecycle.state.info?.runtimeDevices ?? [])].sort(), ['auto', 'cpu', 'webgpu']);
+      settings.device = 'auto'; // resolves to cpu or webgpu here: both run on onnxruntime-node
+      await lifecycle.reload();
+      assert.strictEqual(lifecycle.state.state, 'ready', lifecycle.state.error);
+      assert.strictEqual(probe.spawns, 1, 'a device on the same runtime build restarted the worker');
+      await switchesToWasm(lifecycle, settings);
+      assert.strictEqual(probe.spawns, 2, 'wasm needs a worker of its own');
+      assert.deepStrictEqual(lifecycle.state.info?.runtimeDevices, ['wasm']);
+      settings.device = 'cpu';
+      await lifecycle.reload();
+      assert.deepStrictEqual([lifecycle.state.state, lifecycle.state.backend, probe.spawns], ['ready', 'cpu', 3]);
+      assert.deepStrictEqual(wrongStates, []);
+    });
+
     it('never reports a restart of an older model ready once a newer one was asked for', async () => {
       const other = path.join(scratch, 'other-model');
       fs.cpSync(fixture, other, { recursive: true });

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { formatProbeReport, parseProbeOutput, PROBE_REPORT_PREFIX, type AdapterProbeReport } from '../../src/common/adapterProbeReport';
+import { formatProbeReport, parseProbeOutput, PROBE_REPORT_PREFIX, type AdapterProbeReport } from '../../src/worker/adapterProbeReport';
 
 const LAVAPIPE_REPORT: AdapterProbeReport = {
   type: 'adapter',

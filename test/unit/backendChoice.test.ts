@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { calibratedBackend, chooseAutoBackend, describeAdapter, preferredDtypes, settleBackendForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/common/backendChoice';
+import { askedBackend, calibratedBackend, chooseAutoBackend, describeAdapter, describeDecision, settleBackendForWeights, softwareAdapterReason, webGpuFallback, webgpuWithoutNativeRuntime, type AdapterProbe } from '../../src/worker/backendChoice';
 
 /** What Dawn reported for Mesa 25's lavapipe on this machine. */
 const LAVAPIPE: AdapterProbe = {
@@ -16,7 +16,7 @@ describe('chooseAutoBackend', () => {
   it('takes webgpu on a hardware adapter when the native runtime loads, naming the adapter', () => {
     const decision = chooseAutoBackend(NVIDIA, true);
     assert.strictEqual(decision.backend, 'webgpu');
-    assert.match(decision.reason, /^auto: hardware WebGPU adapter \(nvidia hopper NVIDIA H100/);
+    assert.match(describeDecision(decision), /^auto: hardware WebGPU adapter \(nvidia hopper NVIDIA H100/);
   });
 
   it('does not mistake a hardware driver that Mesa ships for a software one', () => {
@@ -26,14 +26,17 @@ describe('chooseAutoBackend', () => {
   it('takes cpu on lavapipe and says the adapter is software', () => {
     const decision = chooseAutoBackend(LAVAPIPE, true);
     assert.strictEqual(decision.backend, 'cpu');
-    assert.match(decision.reason, /^auto: WebGPU adapter mesa software llvmpipe.* is software \(it is a fallback adapter\); the native onnxruntime-node addon loaded$/);
+    assert.match(describeDecision(decision), /^auto: WebGPU adapter mesa software llvmpipe.* is software \(it is a fallback adapter\); the native onnxruntime-node addon loaded$/);
   });
 
   it('takes cpu when there is no adapter or no probe, with the note', () => {
-    assert.deepStrictEqual(chooseAutoBackend(undefined, true), { backend: 'cpu', reason: 'auto: no WebGPU adapter; the native onnxruntime-node addon loaded' });
+    const none = chooseAutoBackend(undefined, true);
+    assert.strictEqual(none.backend, 'cpu');
+    assert.strictEqual(none.fallbackFrom, undefined);
+    assert.strictEqual(describeDecision(none), 'auto: no WebGPU adapter; the native onnxruntime-node addon loaded');
     const decision = chooseAutoBackend(undefined, true, 'no WebGPU probe (the optional "webgpu" package is not installed)');
     assert.strictEqual(decision.backend, 'cpu');
-    assert.match(decision.reason, /webgpu" package is not installed/);
+    assert.match(describeDecision(decision), /webgpu" package is not installed/);
   });
 
   it('takes wasm when the native runtime does not load, even with a hardware adapter', () => {
@@ -41,7 +44,7 @@ describe('chooseAutoBackend', () => {
     assert.strictEqual(chooseAutoBackend(LAVAPIPE, false).backend, 'wasm');
     const decision = chooseAutoBackend(NVIDIA, false);
     assert.strictEqual(decision.backend, 'wasm');
-    assert.match(decision.reason, /^auto: hardware WebGPU adapter nvidia .* unused \(WebGPU runs through onnxruntime-node\); onnxruntime-node did not load$/);
+    assert.match(describeDecision(decision), /^auto: hardware WebGPU adapter nvidia .* unused \(WebGPU runs through onnxruntime-node\); onnxruntime-node did not load$/);
   });
 });
 
@@ -87,36 +90,28 @@ describe('describeAdapter', () => {
   });
 });
 
-describe('preferredDtypes', () => {
-  it('tries int8 first on the CPU backends and float32 first on WebGPU', () => {
-    assert.deepStrictEqual(preferredDtypes('cpu'), ['q8', 'fp32']);
-    assert.deepStrictEqual(preferredDtypes('wasm'), ['q8', 'fp32']);
-    assert.deepStrictEqual(preferredDtypes('webgpu'), ['fp32', 'q8']);
-  });
-});
-
 describe('settleBackendForWeights', () => {
   const onGpu = chooseAutoBackend(NVIDIA, true);
 
   it('keeps auto on cpu when a hardware GPU would get only int8 weights, and says why', () => {
-    const settled = settleBackendForWeights(onGpu, 'auto', 'q8');
+    const settled = settleBackendForWeights(onGpu, 'q8');
     assert.strictEqual(settled.backend, 'cpu');
-    assert.match(settled.reason, /^auto: hardware WebGPU adapter \(nvidia .*\), but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel .*; cpu instead$/);
+    assert.match(describeDecision(settled), /^auto: hardware WebGPU adapter \(nvidia .*\), but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel .*; cpu instead$/);
   });
 
   it('keeps WebGPU with float32 weights, and with int8 when the user asked for it outright, saying what it costs', () => {
-    assert.strictEqual(settleBackendForWeights(onGpu, 'auto', 'fp32'), onGpu);
-    const forced = { backend: 'webgpu' as const, reason: 'the device setting asks for webgpu' };
-    assert.strictEqual(settleBackendForWeights(forced, 'webgpu', 'fp32'), forced);
-    assert.deepStrictEqual(settleBackendForWeights(forced, 'webgpu', 'q8'), {
-      backend: 'webgpu',
-      reason: 'the device setting asks for webgpu (int8 weights: their MatMulInteger has no WebGPU kernel and runs on the CPU between GPU steps)',
-    });
+    assert.strictEqual(settleBackendForWeights(onGpu, 'fp32'), onGpu);
+    const forced = askedBackend('webgpu');
+    assert.strictEqual(describeDecision(forced), 'the device setting asks for webgpu');
+    assert.strictEqual(settleBackendForWeights(forced, 'fp32'), forced);
+    const withInt8 = settleBackendForWeights(forced, 'q8');
+    assert.strictEqual(withInt8.backend, 'webgpu');
+    assert.strictEqual(describeDecision(withInt8), 'the device setting asks for webgpu (int8 weights: their MatMulInteger has no WebGPU kernel and runs on the CPU between GPU steps)');
   });
 
   it('leaves a cpu decision alone', () => {
     const cpu = chooseAutoBackend(LAVAPIPE, true);
-    assert.strictEqual(settleBackendForWeights(cpu, 'auto', 'q8'), cpu);
+    assert.strictEqual(settleBackendForWeights(cpu, 'q8'), cpu);
   });
 });
 
@@ -128,13 +123,43 @@ describe('calibratedBackend', () => {
     const decision = calibratedBackend(onGpu, measured(412.3, 198.4), true);
     assert.strictEqual(decision.backend, 'webgpu');
     assert.strictEqual(decision.adapter, onGpu.adapter);
-    assert.match(decision.reason, /; WebGPU decodes 2\.1× as fast as cpu \(webgpu 412 tok\/s, cpu 198 tok\/s, calibrated now\)$/);
+    assert.match(describeDecision(decision), /; WebGPU decodes 2\.1× as fast as cpu \(webgpu 412 tok\/s, cpu 198 tok\/s, calibrated now\)$/);
   });
 
   it('goes to cpu where WebGPU lost, or tied, and dates a remembered verdict', () => {
     const lost = calibratedBackend(onGpu, measured(3.2, 250), false);
     assert.strictEqual(lost.backend, 'cpu');
-    assert.match(lost.reason, /, but cpu decodes faster with this model \(webgpu 3\.2 tok\/s, cpu 250 tok\/s, calibrated 2026-11-27\); cpu instead$/);
+    assert.match(describeDecision(lost), /, but cpu decodes faster with this model \(webgpu 3\.2 tok\/s, cpu 250 tok\/s, calibrated 2026-11-27\); cpu instead$/);
     assert.strictEqual(calibratedBackend(onGpu, measured(200, 200), true).backend, 'cpu');
+  });
+});
+
+describe('describeDecision', () => {
+  const noAdapter = new Error('[WebGPU] ep.cc:123 Check failed. Failed to get a WebGPU adapter: no driver');
+
+  it('words a failed WebGPU load asked for outright in two words, and marks the fallback', () => {
+    const fell = webGpuFallback(askedBackend('webgpu'), noAdapter);
+    assert.deepStrictEqual([fell.requested, fell.backend, fell.fallbackFrom], ['webgpu', 'cpu', 'webgpu']);
+    assert.strictEqual(describeDecision(fell), 'webgpu requested; no WebGPU adapter (Failed to get a WebGPU adapter: no driver); fell back to cpu');
+  });
+
+  it('keeps the whole story when the failure follows other causes', () => {
+    const fell = webGpuFallback(chooseAutoBackend(NVIDIA, true), new Error('session create failed\nstack'));
+    assert.match(describeDecision(fell), /^auto: hardware WebGPU adapter \(nvidia .*\); the WebGPU session failed \(session create failed\); fell back to cpu$/);
+    const afterInt8 = webGpuFallback(settleBackendForWeights(askedBackend('webgpu'), 'q8'), noAdapter);
+    assert.match(describeDecision(afterInt8), /^the device setting asks for webgpu \(int8 weights: .*\); no WebGPU adapter \(.*\); fell back to cpu$/);
+  });
+
+  it('says why WASM runs when WebGPU was asked for without the native runtime, and when auto found no native runtime', () => {
+    const wasm = webgpuWithoutNativeRuntime('libonnxruntime.so: cannot open');
+    assert.deepStrictEqual([wasm.backend, wasm.fallbackFrom], ['wasm', 'webgpu']);
+    assert.strictEqual(describeDecision(wasm), 'webgpu requested; onnxruntime-node, which runs WebGPU in Node, did not load (libonnxruntime.so: cannot open); fell back to wasm');
+    const auto = chooseAutoBackend(undefined, false, 'WebGPU not probed', 'no binary for this platform');
+    assert.strictEqual(describeDecision(auto), 'auto: WebGPU not probed; onnxruntime-node did not load (no binary for this platform)');
+  });
+
+  it('words a setting that names a backend', () => {
+    assert.strictEqual(describeDecision(askedBackend('cpu')), 'the device setting asks for cpu');
+    assert.strictEqual(describeDecision(askedBackend('wasm')), 'the device setting asks for wasm');
   });
 });
