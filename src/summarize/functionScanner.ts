@@ -6,12 +6,23 @@
  */
 import { MaskedLines, MaskedText, wholeMask, windowMask } from './codeMasking';
 import { matchBrackets, Token, tokenize } from './codeTokens';
-import { languageFamily } from './languageFamily';
-import { scanBracedFunctions } from './scanners/cLikeScanner';
-import { scanKeywordFunctions } from './scanners/goRustScanner';
-import { scanPython } from './scanners/pythonScanner';
+import { LanguageFamily, languageFamily } from './languageFamily';
+import { scanCLikeFunctions } from './scanners/cLikeScanner';
+import { scanGoRustFunctions } from './scanners/goRustScanner';
+import { scanPythonFunctions } from './scanners/pythonScanner';
 import { FoundFunction, TokenizedSource } from './scanners/tokenizedSource';
 import { LineWindow, wholeText } from './scanWindow';
+
+// The scanner of each family: a family added to LanguageFamily does not compile until it has one.
+const SCANNERS: Readonly<Record<LanguageFamily, (source: TokenizedSource) => FoundFunction[]>> = {
+  python: scanPythonFunctions,
+  go: scanGoRustFunctions,
+  rust: scanGoRustFunctions,
+  js: scanCLikeFunctions,
+  java: scanCLikeFunctions,
+  csharp: scanCLikeFunctions,
+  c: scanCLikeFunctions,
+};
 
 /** What a scan read and found: the masked lines, tokens and bracket pairs of its window, and the functions in it. */
 export interface ScannedSource {
@@ -32,11 +43,5 @@ export function scanFunctions(lines: readonly string[], languageId: string, wind
   const tokens = tokenize(masked, window);
   const match = matchBrackets(tokens);
   const source: TokenizedSource = { lines, masked, tokens, match, family, window };
-  let functions: FoundFunction[];
-  switch (family) {
-    case 'python': functions = scanPython(source); break;
-    case 'go': case 'rust': functions = scanKeywordFunctions(source); break;
-    default: functions = scanBracedFunctions(source); break;
-  }
-  return { masked, tokens, match, functions, window };
+  return { masked, tokens, match, functions: SCANNERS[family](source), window };
 }

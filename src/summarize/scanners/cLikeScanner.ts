@@ -30,7 +30,7 @@ const JS_MODIFIERS = new Set(['export', 'default', 'async', 'static', 'public', 
 interface Header { readonly name?: string; readonly documentable: boolean; readonly headerStart: number; readonly paramsOpen: number; readonly paramsClose: number }
 
 /** Every function with a `{…}` or `=>` body in the window, callbacks and lambdas included (not documentable). */
-export function scanBracedFunctions(source: TokenizedSource): FoundFunction[] {
+export function scanCLikeFunctions(source: TokenizedSource): FoundFunction[] {
   const { tokens, match, family } = source;
   const found: FoundFunction[] = [];
   const add = (header: Header, bodyOpen: number, bodyClose: number, expressionBody: boolean) => {

@@ -13,7 +13,7 @@ import { angleCloseAfter, FoundFunction, TokenizedSource } from './tokenizedSour
 const RUST_MODIFIERS = new Set(['pub', 'async', 'const', 'unsafe', 'extern', 'default', '"']);
 
 /** Every `func` (Go) or `fn` (Rust) with a body in the window, function literals included. */
-export function scanKeywordFunctions(source: TokenizedSource): FoundFunction[] {
+export function scanGoRustFunctions(source: TokenizedSource): FoundFunction[] {
   const { tokens, match, family } = source;
   const keyword = family === 'go' ? 'func' : 'fn';
   const claimed = new Set<number>();

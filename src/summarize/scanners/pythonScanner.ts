@@ -13,7 +13,7 @@ import { FoundFunction, TokenizedSource } from './tokenizedSource';
 const PYTHON_TAB = 8;
 
 /** Every `def` in the window, with its body found by indentation. */
-export function scanPython(source: TokenizedSource): FoundFunction[] {
+export function scanPythonFunctions(source: TokenizedSource): FoundFunction[] {
   const { tokens, match, masked, lines } = source;
   const depthAtLine = bracketDepthAtLineStarts(source);
   const found: FoundFunction[] = [];
