@@ -5,15 +5,15 @@
 
 import type { DynamicCache, PreTrainedModel, Tensor } from '@huggingface/transformers';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
-import { fitContextToBudget } from '../common/contextWindow';
+import { fitContextToBudget } from './contextWindow';
 import { DEFAULT_ATTENTION_BUDGET_MB } from '../common/attentionBudget';
 import { LensError } from '../common/errors';
-import { readModelShape } from '../common/modelConfig';
-import { completionPromptParts } from '../common/promptFormats';
-import type { PromptPart } from '../common/promptParts';
+import { readModelShape } from './modelConfig';
+import { completionPromptParts } from './promptFormats';
+import type { PromptPart } from './promptParts';
 import type { CompleteParams, FinishReason, GenerateParams, GenerationTimings, ModelInfo, StartedEvent, SummarizeParams } from '../common/protocol';
 import { findStop, type StopRules } from '../common/stopRules';
-import { summaryChatMessages, summaryPromptParts } from '../common/summaryPrompt';
+import { summaryChatMessages, summaryPromptParts } from './summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import { ModelLoader, type LoaderOptions, type LoadOptions } from './modelLoader';

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { parametersFromFileSize, readModelShape } from '../../src/common/modelConfig';
+import { parametersFromFileSize, readModelShape } from '../../src/worker/modelConfig';
 
 describe('readModelShape', () => {
   it('counts GPT-2 small parameters exactly (124,439,808 with tied embeddings)', () => {
