@@ -1,9 +1,9 @@
 /**
- * The model engine: holds one model (loaded by modelLoader.ts) and generates from it — greedy
- * generation with streaming and cancellation, completions, summaries and attention captures.
+ * The model engine: holds one model (loaded by modelLoader.ts) and serves it — raw generations,
+ * completions and summaries (their prompts built here, the token loop in greedyGeneration.ts) and
+ * attention captures.
  */
 
-import type { DynamicCache, PreTrainedModel, Tensor } from '@huggingface/transformers';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { fitContextToBudget } from './contextWindow';
 import { DEFAULT_ATTENTION_BUDGET_MB } from '../common/attentionBudget';
@@ -11,49 +11,22 @@ import { LensError } from '../common/errors';
 import { readModelShape } from './modelConfig';
 import { completionPromptParts } from './promptFormats';
 import type { PromptPart } from './promptParts';
-import type { CompleteParams, FinishReason, GenerateParams, GenerationTimings, ModelInfo, StartedEvent, SummarizeParams } from '../common/protocol';
-import { findStop, type StopRules } from '../common/stopRules';
+import type { CompleteParams, GenerateParams, ModelInfo, SummarizeParams } from '../common/protocol';
+import type { StopRules } from '../common/stopRules';
 import { summaryChatMessages, summaryPromptParts } from './summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import { ModelLoader, type LoaderOptions, type LoadOptions } from './modelLoader';
 import { partsAroundPlaceholder, PromptEncoder } from './promptEncoder';
+import { runGreedy, type GenerateResult, type StreamHandlers } from './greedyGeneration';
 
 export type { LoadOptions } from './modelLoader';
-
-export interface StreamHandlers {
-  readonly onStart: (start: Omit<StartedEvent, 'type' | 'id'>) => void;
-  readonly onToken: (tokenId: number, text: string) => void;
-  /** Polled between tokens: true stops generation before the next forward pass. */
-  readonly shouldStop: () => boolean;
-}
+export type { GenerateResult, StreamHandlers } from './greedyGeneration';
 
 /** A request's parameters as the protocol declares them, plus stream handlers; priority is the scheduler's concern. */
 export type GenerateOptions = Omit<GenerateParams, 'priority'> & StreamHandlers;
 export type CompleteOptions = CompleteParams & StreamHandlers;
 export type SummarizeOptions = SummarizeParams & StreamHandlers;
-
-interface RunOptions extends StreamHandlers {
-  readonly inputIds: number[];
-  readonly maxNewTokens: number;
-  readonly blockedTokenIds?: readonly number[];
-  readonly stopRules?: StopRules;
-  /** Tokens that end generation when produced (special tokens never show in the decoded text). */
-  readonly stopTokenIds?: ReadonlySet<number>;
-  readonly contextCut: boolean;
-}
-
-export interface GenerateResult {
-  readonly text: string;
-  readonly tokenIds: number[];
-  readonly finishReason: FinishReason;
-  readonly timings: Omit<GenerationTimings, 'queuedMs'>;
-}
-
-/** Code of the everyday kind, decoded when `auto` calibrates a GPU against the CPU. */
-const CALIBRATION_PROMPT = 'export function parseArgs(argv: string[]): Record<string, string> {\n  const result: Record<string, string> = {};\n  for (const arg of argv) {\n';
-/** Tokens decoded for a calibration's measurement. */
-const CALIBRATION_TOKENS = 24;
 
 /** Tokens the FIM markers add around the prefix and suffix, plus slack for merges at the joins. */
 const FIM_MARKER_ALLOWANCE = 8;
@@ -61,7 +34,7 @@ const FIM_MARKER_ALLOWANCE = 8;
 /** Stands for the code while a chat template is rendered, so that the code can be encoded literally. */
 const CODE_PLACEHOLDER = '\u0000attention-lens:code\u0000';
 
-/** Loads models and runs greedy generation with streaming and cancellation between tokens. */
+/** Holds one model and serves every request on it; see the module comment. */
 export class Engine {
   private loaded: LoadedModel | undefined;
   /** Encodes prompts for the loaded model's tokenizer (user text never becomes a special token). */
@@ -71,7 +44,7 @@ export class Engine {
   private readonly loader: ModelLoader;
 
   constructor(options: LoaderOptions) {
-    this.loader = new ModelLoader(options, (loaded) => this.decodeSpeed(loaded));
+    this.loader = new ModelLoader(options);
   }
 
   /** The loaded model's facts, if one is loaded. */
@@ -115,7 +88,7 @@ export class Engine {
    */
   private async firstStepProblem(loaded: LoadedModel): Promise<LensError | undefined> {
     try {
-      await this.run(loaded, {
+      await runGreedy(loaded, {
         inputIds: loaded.tokenizer.encode('a', { add_special_tokens: false }),
         maxNewTokens: 1,
         contextCut: false,
@@ -150,32 +123,13 @@ export class Engine {
     }
   }
 
-  /** Greedy decoding speed on a fixed prompt, after a warm-up that compiles what needs compiling. */
-  private async decodeSpeed(loaded: LoadedModel): Promise<number> {
-    const inputIds = loaded.tokenizer.encode(CALIBRATION_PROMPT, { add_special_tokens: false });
-    const run = (maxNewTokens: number) => this.run(loaded, {
-      inputIds,
-      maxNewTokens,
-      // Every step is a decode step: no end-of-text cuts the measurement short.
-      blockedTokenIds: [...loaded.eosTokenIds],
-      contextCut: false,
-      onStart: () => undefined,
-      onToken: () => undefined,
-      shouldStop: () => false,
-    });
-    await run(4);
-    const result = await run(CALIBRATION_TOKENS);
-    await loaded.kvCache.clear();
-    return result.timings.tokensPerSecond;
-  }
-
   /**
    * Greedy generation from a raw prompt (its special tokens count as markers: callers write it,
    * never a user's file), streaming tokens and stopping between two tokens when asked.
    */
   async generate(options: GenerateOptions): Promise<GenerateResult> {
     const { loaded } = this.require();
-    return this.run(loaded, {
+    return runGreedy(loaded, {
       ...options,
       inputIds: loaded.tokenizer.encode(options.prompt, { add_special_tokens: false }),
       contextCut: false,
@@ -201,7 +155,7 @@ export class Engine {
       tabSize: options.stop.tabSize,
       linePrefix: options.stop.linePrefix,
     };
-    return this.run(loaded, {
+    return runGreedy(loaded, {
       ...options,
       inputIds: prompts.encode(prompt),
       blockedTokenIds: promptFormat.blockedTokenIds,
@@ -232,7 +186,7 @@ export class Engine {
       cut = true;
       ids = prompts.encode(promptFor(code));
     }
-    return this.run(loaded, {
+    return runGreedy(loaded, {
       ...options,
       inputIds: ids,
       blockedTokenIds: [],
@@ -244,110 +198,6 @@ export class Engine {
   private require(): { loaded: LoadedModel; prompts: PromptEncoder } {
     if (!this.loaded || !this.prompts) throw new LensError('NOT_LOADED', 'No model is loaded yet.');
     return { loaded: this.loaded, prompts: this.prompts };
-  }
-
-  private async run(loaded: LoadedModel, options: RunOptions): Promise<GenerateResult> {
-    const started = performance.now();
-    const promptTokens = options.inputIds.length;
-    const limit = loaded.info.contextLength;
-    if (limit > 0 && promptTokens + options.maxNewTokens > limit) {
-      throw new LensError(
-        'PROMPT_TOO_LONG',
-        `The prompt has ${promptTokens} tokens; with ${options.maxNewTokens} new tokens it exceeds the model's context of ${limit}.`,
-      );
-    }
-    const { tokenizer, transformers } = loaded;
-    const reuse = loaded.kvCache.take(options.inputIds);
-    options.onStart({ promptTokens, reusedTokens: reuse.reusedTokens, contextCut: options.contextCut });
-
-    const generated: number[] = [];
-    let text = '';
-    let firstTokenAt = 0;
-    let stoppedByRequest = false;
-    let stoppedByRule = false;
-
-    class TokenStreamer extends transformers.BaseStreamer {
-      private promptSeen = false;
-      override put(value: bigint[][]): void {
-        if (!this.promptSeen) {
-          this.promptSeen = true; // the first call carries the prompt
-          return;
-        }
-        const tokenId = Number(value[0][0]);
-        if (!firstTokenAt) firstTokenAt = performance.now();
-        generated.push(tokenId);
-        const decoded = tokenizer.decode(generated, { skip_special_tokens: true });
-        // Hold text back while a multi-byte character is still incomplete.
-        const delta = decoded.endsWith('\uFFFD') ? '' : decoded.slice(text.length);
-        if (delta) text = decoded;
-        options.onToken(tokenId, delta);
-      }
-      override end(): void {}
-    }
-    const stopRules = options.stopRules;
-    class StopWhenDone extends transformers.StoppingCriteria {
-      override _call(inputIds: number[][]): boolean[] {
-        if (options.shouldStop()) stoppedByRequest = true;
-        // Stop strings and block ends end generation here, not only in post-processing.
-        else if (stopRules && findStop(text, stopRules) !== undefined) stoppedByRule = true;
-        else if (options.stopTokenIds?.has(generated[generated.length - 1])) stoppedByRule = true;
-        return inputIds.map(() => stoppedByRequest || stoppedByRule);
-      }
-    }
-
-    if (options.shouldStop()) {
-      await reuse.cache?.dispose();
-      return this.result(text, generated, 'cancelled', started, firstTokenAt);
-    }
-    const inputIds = new transformers.Tensor('int64', BigInt64Array.from(options.inputIds.map(BigInt)), [1, promptTokens]);
-    const attentionMask = new transformers.Tensor('int64', new BigInt64Array(promptTokens).fill(1n), [1, promptTokens]);
-    const blocked = options.blockedTokenIds?.length ? options.blockedTokenIds.map((id) => [id]) : null;
-    const output = (await loaded.model.generate({
-      input_ids: inputIds,
-      attention_mask: attentionMask,
-      past_key_values: reuse.cache,
-      return_dict_in_generate: true,
-      max_new_tokens: options.maxNewTokens,
-      do_sample: false,
-      bad_words_ids: blocked,
-      streamer: new TokenStreamer(),
-      stopping_criteria: [new StopWhenDone()],
-    } as unknown as Parameters<PreTrainedModel['generate']>[0])) as unknown as { sequences: Tensor; past_key_values: DynamicCache };
-    // The cache holds every token fed so far: the prompt and all generated tokens but the last.
-    loaded.kvCache.keep([...options.inputIds, ...generated.slice(0, -1)], output.past_key_values);
-    text = tokenizer.decode(generated, { skip_special_tokens: true });
-    if (stopRules && stoppedByRule) {
-      const end = findStop(text, stopRules);
-      if (end !== undefined) text = text.slice(0, end);
-    }
-
-    const last = generated[generated.length - 1];
-    const reason: FinishReason = stoppedByRequest
-      ? 'cancelled'
-      : stoppedByRule
-        ? 'stop'
-        : last !== undefined && loaded.eosTokenIds.has(last)
-          ? 'eos'
-          : 'length';
-    return this.result(text, generated, reason, started, firstTokenAt);
-  }
-
-  private result(text: string, tokenIds: number[], finishReason: FinishReason, started: number, firstTokenAt: number): GenerateResult {
-    const now = performance.now();
-    const totalMs = now - started;
-    const decodeMs = firstTokenAt ? now - firstTokenAt : 0;
-    // Decode speed after the first token; the first one also pays for the prompt.
-    const tokensPerSecond = tokenIds.length > 1 && decodeMs > 0 ? ((tokenIds.length - 1) * 1000) / decodeMs : 0;
-    return {
-      text,
-      tokenIds,
-      finishReason,
-      timings: {
-        firstTokenMs: Math.round((firstTokenAt || now) - started),
-        totalMs: Math.round(totalMs),
-        tokensPerSecond: Math.round(tokensPerSecond * 10) / 10,
-      },
-    };
   }
 
   /** One forward pass over `text` with the attention taps (see attentionCapture.ts). */

@@ -19,6 +19,7 @@ import { backendRecord } from './backendTable';
 import { CalibrationStore, calibrationKey } from './calibrationStore';
 import { KvCacheReuse } from './kvCacheReuse';
 import { releaseModel, type LoadedModel } from './loadedModel';
+import { measureDecodeSpeed } from './greedyGeneration';
 import { checkModelFolder, pickFolderWeights } from './modelFolder';
 import { devicesOnBuild, startRuntime, type RuntimeOptions, type TransformersModule } from './ortRuntime';
 import { SessionOutputFilter } from './sessionOutputFilter';
@@ -57,8 +58,7 @@ interface ChosenWeights {
 export class ModelLoader {
   private readonly calibrations: CalibrationStore;
 
-  /** `measureDecodeSpeed`: greedy decoding speed of a loaded model in tokens/s (the engine's own loop). */
-  constructor(private readonly options: LoaderOptions, private readonly measureDecodeSpeed: (loaded: LoadedModel) => Promise<number>) {
+  constructor(private readonly options: LoaderOptions) {
     this.calibrations = new CalibrationStore(options.calibrationFile);
   }
 
@@ -129,7 +129,7 @@ export class ModelLoader {
     const cpuModel = (backend: BackendDecision): Promise<LoadedModel> => this.loadOn(transformers, options, located, this.weightsFor(located, options, 'cpu'), backend, started);
     let webgpuTokensPerSecond: number;
     try {
-      webgpuTokensPerSecond = await this.measureDecodeSpeed(gpu);
+      webgpuTokensPerSecond = await measureDecodeSpeed(gpu);
     } catch (error) {
       // A GPU that loads but cannot run the model: cpu takes over, as when no adapter is found.
       await releaseModel(gpu);
@@ -139,7 +139,7 @@ export class ModelLoader {
     let cpuTokensPerSecond: number;
     try {
       cpu = await cpuModel({ ...gpu.decision, backend: 'cpu' }); // its decision is replaced by the verdict below
-      cpuTokensPerSecond = await this.measureDecodeSpeed(cpu).catch(async (error: unknown) => {
+      cpuTokensPerSecond = await measureDecodeSpeed(cpu).catch(async (error: unknown) => {
         await releaseModel(cpu);
         throw error;
       });
