@@ -36,27 +36,30 @@ export interface FoundFunction {
   readonly expressionBody: boolean;
 }
 
+// The side of a bracket pair a walk meets first, forwards and backwards (it then jumps the pair whole).
+const OPENING: ReadonlySet<string> = new Set(['(', '[', '{']);
+const CLOSING: ReadonlySet<string> = new Set([')', ']', '}']);
+
 /** The index of the `<` matching the `>` at `close`, or -1. */
 export function angleOpenBefore(source: TokenizedSource, close: number): number {
-  let depth = 0;
-  for (let k = close; k >= 0; k--) {
-    const text = source.tokens[k].text;
-    if (text === '>') depth++;
-    else if (text === '<') { depth--; if (depth === 0) return k; }
-    else if ((text === ')' || text === ']' || text === '}') && source.match[k] >= 0) k = source.match[k];
-    else if (text === ';' || text === '{' || text === '}') return -1;
-  }
-  return -1;
+  return angleMatch(source, close, -1);
 }
 
 /** The index of the `>` matching the `<` at `open`, or -1. */
 export function angleCloseAfter(source: TokenizedSource, open: number): number {
+  return angleMatch(source, open, 1);
+}
+
+// Walks from an angle bracket in `direction` to its partner, over paired brackets whole; a `;`,
+// `{` or `}` on the way means it was a comparison, not a generic.
+function angleMatch(source: TokenizedSource, from: number, direction: 1 | -1): number {
+  const [same, partner, skipped] = direction === 1 ? ['<', '>', OPENING] : ['>', '<', CLOSING];
   let depth = 0;
-  for (let k = open; k < source.tokens.length; k++) {
+  for (let k = from; k >= 0 && k < source.tokens.length; k += direction) {
     const text = source.tokens[k].text;
-    if (text === '<') depth++;
-    else if (text === '>') { depth--; if (depth === 0) return k; }
-    else if ((text === '(' || text === '[' || text === '{') && source.match[k] >= 0) k = source.match[k];
+    if (text === same) depth++;
+    else if (text === partner) { depth--; if (depth === 0) return k; }
+    else if (skipped.has(text) && source.match[k] >= 0) k = source.match[k];
     else if (text === ';' || text === '{' || text === '}') return -1;
   }
   return -1;
