@@ -1,4 +1,4 @@
-/** The extension's settings, read through one typed function with defaults and clamps. */
+/** The extension's settings: one list of keys, a typed reader per group with the defaults and clamps, and the scope a write must go to. */
 
 import { LensError } from './errors';
 import { DEFAULT_ATTENTION_BUDGET_MB } from './attentionBudget';
