@@ -27,7 +27,7 @@ export type DecisionCause =
   | { readonly kind: 'auto-gpu'; readonly adapter: string }
   /** `auto` took a CPU backend: `gpu` says why not WebGPU, `native` whether onnxruntime-node loaded (`why` not). */
   | { readonly kind: 'auto-cpu'; readonly gpu: string; readonly native: boolean; readonly why?: string }
-  /** WebGPU was asked for, but onnxruntime-node, which runs it in Node, did not load. */
+  /** The backend asked for (WebGPU), but onnxruntime-node, which runs it in Node, did not load. */
   | { readonly kind: 'native-missing'; readonly why: string }
   /** WebGPU with int8 weights; `switched`: auto went to cpu over it. */
   | { readonly kind: 'int8-weights'; readonly switched: boolean }
@@ -52,9 +52,9 @@ export function askedBackend(backend: Backend): BackendDecision {
   return { requested: backend, backend, cause: [{ kind: 'setting' }] };
 }
 
-/** WebGPU asked for where onnxruntime-node does not load: WASM, the only runtime left. */
-export function webgpuWithoutNativeRuntime(why: string): BackendDecision {
-  return { requested: 'webgpu', backend: 'wasm', fallbackFrom: 'webgpu', cause: [{ kind: 'native-missing', why }] };
+/** A backend asked for whose runtime build does not load here (WebGPU without onnxruntime-node): `instead` runs. */
+export function runtimeMissing(requested: Backend, instead: Backend, why: string): BackendDecision {
+  return { requested, backend: instead, fallbackFrom: requested, cause: [{ kind: 'native-missing', why }] };
 }
 
 /** Architectures that adapters on a CPU report. */
@@ -113,15 +113,15 @@ export function settleBackendForWeights(decision: BackendDecision, dtype: Dtype)
 }
 
 /**
- * The decision after a load on WebGPU failed (typically "Failed to get a WebGPU adapter"): cpu, on
- * the same native runtime, with the failure as the last cause.
+ * The decision after a load on WebGPU failed (typically "Failed to get a WebGPU adapter"): `to`
+ * (the table's fallback, cpu on the same native runtime), with the failure as the last cause.
  */
-export function webGpuFallback(decision: BackendDecision, error: unknown): BackendDecision {
+export function loadFailedFallback(decision: BackendDecision, to: Backend, error: unknown): BackendDecision {
   const full = error instanceof Error ? error.message : String(error);
   // ORT prefixes its source location and the failed check; Dawn's own words follow.
   const message = (/Failed to get a WebGPU adapter.*/.exec(full)?.[0] ?? full.split('\n')[0]).trim().slice(0, 300);
   const what = /adapter/i.test(message) ? 'no WebGPU adapter' : 'the WebGPU session failed';
-  return { requested: decision.requested, backend: 'cpu', fallbackFrom: 'webgpu', cause: [...decision.cause, { kind: 'load-failed', what, message }] };
+  return { requested: decision.requested, backend: to, fallbackFrom: decision.backend, cause: [...decision.cause, { kind: 'load-failed', what, message }] };
 }
 
 /** Decode speeds measured side by side when `auto` first meets a hardware GPU with a model. */
@@ -161,9 +161,11 @@ export function describeDecision(decision: BackendDecision): string {
       case 'auto-cpu':
         text = `auto: ${cause.gpu}; ${cause.native ? 'the native onnxruntime-node addon loaded' : 'onnxruntime-node did not load'}${cause.why ? ` (${cause.why})` : ''}`;
         break;
-      case 'native-missing':
-        text = `webgpu requested; onnxruntime-node, which runs WebGPU in Node, did not load (${cause.why}); fell back to wasm`;
+      case 'native-missing': {
+        const name = decision.requested === 'webgpu' ? 'WebGPU' : decision.requested;
+        text = `${decision.requested} requested; onnxruntime-node, which runs ${name} in Node, did not load (${cause.why}); fell back to ${decision.backend}`;
         break;
+      }
       case 'int8-weights':
         text = cause.switched
           ? `${text}, but the model has only int8 weights, whose MatMulInteger has no WebGPU kernel (it would run on the CPU between GPU steps); cpu instead`
@@ -180,8 +182,8 @@ export function describeDecision(decision: BackendDecision): string {
       }
       case 'load-failed': {
         // Asked for outright and failed at once: the setting is said in two words.
-        const asked = index === 1 && decision.cause[0].kind === 'setting' ? 'webgpu requested' : text;
-        text = `${asked}; ${cause.what} (${cause.message}); fell back to cpu`;
+        const asked = index === 1 && decision.cause[0].kind === 'setting' ? `${decision.requested} requested` : text;
+        text = `${asked}; ${cause.what} (${cause.message}); fell back to ${decision.backend}`;
         break;
       }
       default: {

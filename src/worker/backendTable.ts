@@ -5,7 +5,8 @@
  * the attention taps read), and where a load that fails on it goes instead.
  *
  * Adding a backend means a record here and, when it needs a runtime build of its own, that build's
- * module (see ortRuntime.ts); the device list the settings offer is in common/deviceChoices.ts.
+ * module (see ortRuntime.ts); the device list the settings offer is in common/deviceChoices.ts
+ * (test/model/backendTableSeam.test.ts runs a stand-in backend added through registerBackend).
  */
 
 import type { Backend, Dtype } from '../common/deviceChoices';
@@ -27,6 +28,8 @@ export interface BackendRecord {
   readonly cpuKernels: boolean;
   /** The backend a load that fails here falls back to, on the same runtime build; none when the failure stands. */
   readonly fallback?: Backend;
+  /** The backend that runs instead when this one's runtime build does not load here; none: asking for it is an error. */
+  readonly whenRuntimeMissing?: Backend;
 }
 
 /**
@@ -34,19 +37,33 @@ export interface BackendRecord {
  * has no MatMulInteger kernel — int8 weights would run every such product on the CPU, with copies
  * between GPU and CPU around each one.
  */
-const BACKEND_TABLE: Readonly<Record<Backend, BackendRecord>> = {
-  cpu: { backend: 'cpu', build: 'native', transformersDevice: 'cpu', preferredDtypes: ['q8', 'fp32'], keepsKvCache: true, cpuKernels: true },
-  wasm: { backend: 'wasm', build: 'wasm', transformersDevice: 'auto', preferredDtypes: ['q8', 'fp32'], keepsKvCache: true, cpuKernels: true },
+const BUILT_IN: readonly BackendRecord[] = [
+  { backend: 'cpu', build: 'native', transformersDevice: 'cpu', preferredDtypes: ['q8', 'fp32'], keepsKvCache: true, cpuKernels: true },
+  { backend: 'wasm', build: 'wasm', transformersDevice: 'auto', preferredDtypes: ['q8', 'fp32'], keepsKvCache: true, cpuKernels: true },
   // transformers.js keeps WebGPU's past keys and values in GPU buffers, which cannot be sliced without a download.
-  webgpu: { backend: 'webgpu', build: 'native', transformersDevice: 'webgpu', preferredDtypes: ['fp32', 'q8'], keepsKvCache: false, cpuKernels: false, fallback: 'cpu' },
-};
+  { backend: 'webgpu', build: 'native', transformersDevice: 'webgpu', preferredDtypes: ['fp32', 'q8'], keepsKvCache: false, cpuKernels: false, fallback: 'cpu', whenRuntimeMissing: 'wasm' },
+];
 
-/** The record of `backend`. */
+const table = new Map<string, BackendRecord>(BUILT_IN.map((record) => [record.backend, record]));
+
+/** The record of `backend`; throws for a name the table does not hold (the protocol's validation keeps those out). */
 export function backendRecord(backend: Backend): BackendRecord {
-  return BACKEND_TABLE[backend];
+  const record = table.get(backend);
+  if (!record) throw new Error(`No backend named ${String(backend)} in the backend table.`);
+  return record;
 }
 
 /** Every record, in the table's order. */
 export function backendRecords(): readonly BackendRecord[] {
-  return Object.values(BACKEND_TABLE);
+  return [...table.values()];
+}
+
+/**
+ * Adds a backend for as long as the returned function is not called: a test's stand-in, or an
+ * engine found at run time. Everything that serves a backend reads it from here.
+ */
+export function registerBackend(record: BackendRecord): () => void {
+  if (table.has(record.backend)) throw new Error(`The backend table already holds ${record.backend}.`);
+  table.set(record.backend, record);
+  return () => table.delete(record.backend);
 }

@@ -14,7 +14,7 @@ import { detectPromptFormat } from './promptFormats';
 import type { Backend, DeviceChoice, Dtype, DtypeChoice, ModelInfo, ModelSource } from '../common/protocol';
 import { parseHubUrl } from '../common/settings';
 import { detectSummaryFormat } from './summaryPrompt';
-import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, describeDecision, settleBackendForWeights, webGpuFallback, type BackendDecision, type CalibrationResult } from './backendChoice';
+import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, describeDecision, loadFailedFallback, settleBackendForWeights, type BackendDecision, type CalibrationResult } from './backendChoice';
 import { backendRecord } from './backendTable';
 import { CalibrationStore, calibrationKey } from './calibrationStore';
 import { KvCacheReuse } from './kvCacheReuse';
@@ -89,9 +89,10 @@ export class ModelLoader {
       try {
         loaded = await this.loadOn(transformers, options, located, weights, backend, started);
       } catch (error) {
-        // No WebGPU adapter (or its session failed): the same native runtime runs cpu, with cpu's weights.
-        if (!backendRecord(backend.backend).fallback) throw error;
-        backend = webGpuFallback(decided, error);
+        // No WebGPU adapter (or its session failed): the table's fallback (cpu, on the same native runtime) runs, with its own weights.
+        const fallback = backendRecord(backend.backend).fallback;
+        if (!fallback) throw error;
+        backend = loadFailedFallback(decided, fallback, error);
         weights = this.weightsFor(located, options, backend.backend);
         loaded = await this.loadOn(transformers, options, located, weights, backend, started);
       }
@@ -133,7 +134,7 @@ export class ModelLoader {
     } catch (error) {
       // A GPU that loads but cannot run the model: cpu takes over, as when no adapter is found.
       await releaseModel(gpu);
-      return cpuModel(webGpuFallback(gpu.decision, error));
+      return cpuModel(loadFailedFallback(gpu.decision, 'cpu', error));
     }
     let cpu: LoadedModel;
     let cpuTokensPerSecond: number;

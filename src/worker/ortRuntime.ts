@@ -13,7 +13,7 @@ import { pathToFileURL } from 'url';
 import type { AdapterProbeResult } from './adapterProbeReport';
 import type { DeviceChoice } from '../common/deviceChoices';
 import { LensError } from '../common/errors';
-import { askedBackend, chooseAutoBackend, webgpuWithoutNativeRuntime, type BackendDecision } from './backendChoice';
+import { askedBackend, chooseAutoBackend, runtimeMissing, type BackendDecision } from './backendChoice';
 import { backendRecord, backendRecords, type RuntimeBuild } from './backendTable';
 import { probeWebGpuAdapter } from './webgpuAdapter';
 
@@ -67,37 +67,29 @@ function injectWasmRuntime(options: RuntimeOptions): void {
  * on a hardware GPU (see backendChoice.ts).
  */
 async function resolveBackend(device: DeviceChoice, options: RuntimeOptions): Promise<BackendDecision> {
-  switch (device) {
-    case 'wasm':
-      return askedBackend('wasm');
-    case 'cpu': {
+  if (device === 'auto') {
+    autoDecision ??= (async () => {
       const native = nativeRuntimeLoads();
-      if (native.ok) return askedBackend('cpu');
-      throw new LensError(
-        'BACKEND_UNAVAILABLE',
-        `The native ONNX Runtime (onnxruntime-node) does not load on this machine: ${native.why}. Set attentionLens.device to "wasm" or "auto".`,
-      );
-    }
-    case 'webgpu': {
-      const native = nativeRuntimeLoads();
-      if (native.ok) return askedBackend('webgpu');
-      return webgpuWithoutNativeRuntime(native.why);
-    }
-    case 'auto': {
-      autoDecision ??= (async () => {
-        const native = nativeRuntimeLoads();
-        // Without the native addon WebGPU cannot run here, so there is nothing to probe.
-        if (!native.ok) return chooseAutoBackend(undefined, false, 'WebGPU not probed', native.why);
-        const probed = await (options.probeAdapter ?? probeWebGpuAdapter)();
-        return chooseAutoBackend(probed.probe, true, probed.note);
-      })();
-      return autoDecision;
-    }
-    default: {
-      const never: never = device;
-      throw new LensError('BAD_REQUEST', `Unknown device ${String(never)}.`);
-    }
+      // Without the native addon WebGPU cannot run here, so there is nothing to probe.
+      if (!native.ok) return chooseAutoBackend(undefined, false, 'WebGPU not probed', native.why);
+      const probed = await (options.probeAdapter ?? probeWebGpuAdapter)();
+      return chooseAutoBackend(probed.probe, true, probed.note);
+    })();
+    return autoDecision;
   }
+  const record = backendRecord(device);
+  const runtime = runtimeBuildLoads(record.build);
+  if (runtime.ok) return askedBackend(device);
+  if (record.whenRuntimeMissing) return runtimeMissing(device, record.whenRuntimeMissing, runtime.why);
+  throw new LensError(
+    'BACKEND_UNAVAILABLE',
+    `The native ONNX Runtime (onnxruntime-node) does not load on this machine: ${runtime.why}. Set attentionLens.device to "wasm" or "auto".`,
+  );
+}
+
+/** Whether a runtime build can run here: the native addon loads, or (WASM) always. */
+function runtimeBuildLoads(build: RuntimeBuild): { ok: true } | { ok: false; why: string } {
+  return build === 'native' ? nativeRuntimeLoads() : { ok: true };
 }
 
 /**

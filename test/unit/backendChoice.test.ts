@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { askedBackend, calibratedBackend, chooseAutoBackend, describeAdapter, describeDecision, settleBackendForWeights, softwareAdapterReason, webGpuFallback, webgpuWithoutNativeRuntime, type AdapterProbe } from '../../src/worker/backendChoice';
+import { askedBackend, calibratedBackend, chooseAutoBackend, describeAdapter, describeDecision, loadFailedFallback, runtimeMissing, settleBackendForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/worker/backendChoice';
 
 /** What Dawn reported for Mesa 25's lavapipe on this machine. */
 const LAVAPIPE: AdapterProbe = {
@@ -138,20 +138,20 @@ describe('describeDecision', () => {
   const noAdapter = new Error('[WebGPU] ep.cc:123 Check failed. Failed to get a WebGPU adapter: no driver');
 
   it('words a failed WebGPU load asked for outright in two words, and marks the fallback', () => {
-    const fell = webGpuFallback(askedBackend('webgpu'), noAdapter);
+    const fell = loadFailedFallback(askedBackend('webgpu'), 'cpu', noAdapter);
     assert.deepStrictEqual([fell.requested, fell.backend, fell.fallbackFrom], ['webgpu', 'cpu', 'webgpu']);
     assert.strictEqual(describeDecision(fell), 'webgpu requested; no WebGPU adapter (Failed to get a WebGPU adapter: no driver); fell back to cpu');
   });
 
   it('keeps the whole story when the failure follows other causes', () => {
-    const fell = webGpuFallback(chooseAutoBackend(NVIDIA, true), new Error('session create failed\nstack'));
+    const fell = loadFailedFallback(chooseAutoBackend(NVIDIA, true), 'cpu', new Error('session create failed\nstack'));
     assert.match(describeDecision(fell), /^auto: hardware WebGPU adapter \(nvidia .*\); the WebGPU session failed \(session create failed\); fell back to cpu$/);
-    const afterInt8 = webGpuFallback(settleBackendForWeights(askedBackend('webgpu'), 'q8'), noAdapter);
+    const afterInt8 = loadFailedFallback(settleBackendForWeights(askedBackend('webgpu'), 'q8'), 'cpu', noAdapter);
     assert.match(describeDecision(afterInt8), /^the device setting asks for webgpu \(int8 weights: .*\); no WebGPU adapter \(.*\); fell back to cpu$/);
   });
 
   it('says why WASM runs when WebGPU was asked for without the native runtime, and when auto found no native runtime', () => {
-    const wasm = webgpuWithoutNativeRuntime('libonnxruntime.so: cannot open');
+    const wasm = runtimeMissing('webgpu', 'wasm', 'libonnxruntime.so: cannot open');
     assert.deepStrictEqual([wasm.backend, wasm.fallbackFrom], ['wasm', 'webgpu']);
     assert.strictEqual(describeDecision(wasm), 'webgpu requested; onnxruntime-node, which runs WebGPU in Node, did not load (libonnxruntime.so: cannot open); fell back to wasm');
     const auto = chooseAutoBackend(undefined, false, 'WebGPU not probed', 'no binary for this platform');

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
-import { BACKENDS, DTYPES } from '../../src/common/deviceChoices';
-import { backendRecord, backendRecords } from '../../src/worker/backendTable';
+import { BACKENDS, DTYPES, type Backend } from '../../src/common/deviceChoices';
+import { backendRecord, backendRecords, registerBackend } from '../../src/worker/backendTable';
 
 describe('backend table', () => {
   it('has one record per backend the protocol names, under its own name', () => {
@@ -9,11 +9,11 @@ describe('backend table', () => {
   });
 
   it('pins what each backend is', () => {
-    const facts = backendRecords().map((r) => [r.backend, r.build, r.transformersDevice, r.preferredDtypes.join('>'), r.keepsKvCache, r.cpuKernels, r.fallback ?? '-']);
+    const facts = backendRecords().map((r) => [r.backend, r.build, r.transformersDevice, r.preferredDtypes.join('>'), r.keepsKvCache, r.cpuKernels, r.fallback ?? '-', r.whenRuntimeMissing ?? '-']);
     assert.deepStrictEqual(facts, [
-      ['cpu', 'native', 'cpu', 'q8>fp32', true, true, '-'],
-      ['wasm', 'wasm', 'auto', 'q8>fp32', true, true, '-'],
-      ['webgpu', 'native', 'webgpu', 'fp32>q8', false, false, 'cpu'],
+      ['cpu', 'native', 'cpu', 'q8>fp32', true, true, '-', '-'],
+      ['wasm', 'wasm', 'auto', 'q8>fp32', true, true, '-', '-'],
+      ['webgpu', 'native', 'webgpu', 'fp32>q8', false, false, 'cpu', 'wasm'],
     ]);
   });
 
@@ -24,6 +24,16 @@ describe('backend table', () => {
         assert.strictEqual(backendRecord(record.fallback).build, record.build, `${record.backend} falls back across runtime builds`);
         assert.strictEqual(backendRecord(record.fallback).fallback, undefined, 'a fallback that falls back again could loop');
       }
+      if (record.whenRuntimeMissing) assert.notStrictEqual(backendRecord(record.whenRuntimeMissing).build, record.build, `${record.backend} stands in a backend on the same missing build`);
     }
+  });
+
+  it('refuses a second record under a name it holds, and forgets a registered one when asked', () => {
+    assert.throws(() => registerBackend({ ...backendRecord('cpu') }), /already holds cpu/);
+    const name = 'stand-in' as Backend;
+    const unregister = registerBackend({ ...backendRecord('cpu'), backend: name });
+    assert.strictEqual(backendRecord(name).build, 'native');
+    unregister();
+    assert.throws(() => backendRecord(name), /No backend named stand-in/);
   });
 });
