@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as vscode from 'vscode';
 import { collectGarbage } from '../../src/worker/workerStats';
-import { activateLens, waitForState } from './lensApi';
+import { activateLens, readyAfterRestart, waitForState } from './lensApi';
 import { note } from './note';
 
 const LOAD_TIMEOUT_MS = 120_000;
@@ -65,9 +65,10 @@ describe('Idle cost', function () {
     // A fresh worker, so that its threads are new: the worker dies as a crash would and the client
     // restarts it and loads the model again (a device change within one runtime build keeps it).
     const before = threadTimes();
+    const crashed = waitForState(api, (s) => s.errorCode === 'WORKER_CRASHED', LOAD_TIMEOUT_MS, 'the crash reported');
     api.killWorkerForTest();
-    await waitForState(api, (s) => s.state !== 'ready', LOAD_TIMEOUT_MS, 'the worker down');
-    await waitForState(api, (s) => s.state === 'ready' && s.backend !== undefined, LOAD_TIMEOUT_MS, 'ready on a fresh worker');
+    await crashed;
+    await readyAfterRestart(api);
 
     const loaded = threadTimes();
     // One completion so everything is warm: the provider, the worker, the ONNX session.

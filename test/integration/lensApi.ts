@@ -62,3 +62,22 @@ export function waitForState(api: LensApi, accept: (s: LensState) => boolean, ti
     check(api.getState());
   });
 }
+
+/** Resolves once the model is ready again; the crash's own error state is only the way there. */
+export function readyAfterRestart(api: LensApi): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const s = api.getState();
+      if (s.state === 'ready') finish(() => resolve(s));
+      else if (s.state === 'error' && s.errorCode !== 'WORKER_CRASHED') finish(() => reject(new Error(`no restart: ${s.error ?? ''}`)));
+    };
+    const subscription = api.onDidChangeState(check);
+    const timer = setTimeout(() => finish(() => reject(new Error(`not ready again within 120 s: ${JSON.stringify(api.getState())}`))), 120_000);
+    function finish(settle: () => void): void {
+      clearTimeout(timer);
+      subscription.dispose();
+      settle();
+    }
+    check();
+  });
+}

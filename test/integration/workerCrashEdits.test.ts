@@ -4,7 +4,7 @@
 // A completion whose worker dies leaves no ghost text, and completions work again after the restart.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
-import { activateLens, waitForState, type LensApi } from './lensApi';
+import { activateLens, readyAfterRestart, waitForState, type LensApi } from './lensApi';
 
 const ORIGINAL = [
   'function addTax(price, rate) {',
@@ -36,24 +36,6 @@ const EDITED = [
   '// typed at the end',
 ].join('\n');
 
-/** Resolves once the model is ready again; the crash's own error state is only the way there. */
-function readyAfterRestart(api: LensApi): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      const s = api.getState();
-      if (s.state === 'ready') finish(() => resolve(s));
-      else if (s.state === 'error' && s.errorCode !== 'WORKER_CRASHED') finish(() => reject(new Error(`no restart: ${s.error ?? ''}`)));
-    };
-    const subscription = api.onDidChangeState(check);
-    const timer = setTimeout(() => finish(() => reject(new Error(`not ready again within 120 s: ${JSON.stringify(api.getState())}`))), 120_000);
-    function finish(settle: () => void): void {
-      clearTimeout(timer);
-      subscription.dispose();
-      settle();
-    }
-    check();
-  });
-}
 
 describe('a worker crash while Generate Doc Comment runs and the user types', function () {
   this.timeout(240_000);
