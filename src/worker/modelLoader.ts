@@ -11,7 +11,7 @@ import { LensError } from '../common/errors';
 import { checkHubRevision, hubRevisionCacheDir } from '../common/modelSource';
 import { parametersFromFileSize, readModelShape } from './modelConfig';
 import { detectPromptFormat } from './promptFormats';
-import type { Backend, DeviceChoice, Dtype, DtypeChoice, ModelInfo, ModelSource } from '../common/protocol';
+import type { Backend, Dtype, LoadParams, ModelInfo, ModelSource } from '../common/protocol';
 import { parseHubUrl } from '../common/settings';
 import { detectSummaryFormat } from './summaryPrompt';
 import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, describeDecision, loadFailedFallback, settleBackendForWeights, type BackendDecision, type CalibrationResult } from './backendChoice';
@@ -25,10 +25,8 @@ import { devicesOnBuild, startRuntime, type RuntimeOptions, type TransformersMod
 import { SessionOutputFilter } from './sessionOutputFilter';
 import { loadWithAttentionTaps } from './tappedSession';
 
-export interface LoadOptions {
-  readonly source: ModelSource;
-  readonly device: DeviceChoice;
-  readonly dtype: DtypeChoice;
+/** A load request's parameters, and where its download progress goes. */
+export interface LoadOptions extends LoadParams {
   readonly onProgress: (file: string, fraction: number) => void;
 }
 

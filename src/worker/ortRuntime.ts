@@ -49,7 +49,6 @@ export function nativeRuntimeLoads(): { ok: true } | { ok: false; why: string } 
 }
 
 function injectWasmRuntime(options: RuntimeOptions): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ortWeb = require('onnxruntime-web') as typeof import('onnxruntime-web');
   // Point ORT at the files installed with the extension, never at a CDN.
   // The binary is read here (Node's fetch cannot read file: URLs); the loader script is imported from its file.

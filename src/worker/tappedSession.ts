@@ -55,7 +55,6 @@ export async function decideTaps(outputNames: readonly string[], readModel: () =
 /** The ONNX Runtime that transformers.js uses: the one injected for WASM (see ortRuntime.ts), else onnxruntime-node. */
 function sessionFactory(): SessionFactory {
   const injected = (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] as { InferenceSession: SessionFactory } | undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (injected ?? (require('onnxruntime-node') as { InferenceSession: SessionFactory })).InferenceSession;
 }
 
