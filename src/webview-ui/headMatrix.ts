@@ -1,7 +1,7 @@
 /** The [T, T] matrix a view draws for a layer and a head (or the mean over heads). */
 
 import type { AttentionCapture } from '../common/attentionData';
-import { headSlice, meanOverHeads } from '../common/attentionMath';
+import { headSlice, meanOverHeads } from './attentionMath';
 
 /** Probabilities of `head` (or their mean) in `layer`: [T, T], row = query, column = key. */
 export function headMatrix(capture: AttentionCapture, layer: number, head: number | 'mean'): Float32Array {

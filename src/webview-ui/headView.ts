@@ -4,7 +4,7 @@
  * only its lines, so one token's attention can be read out of the tangle.
  */
 
-import { headSlice } from '../common/attentionMath';
+import { headSlice } from './attentionMath';
 import { el, hiDpiCanvas } from './domBuilder';
 import { cssColor, mix, type Rgb } from './themeColors';
 import { shortToken, visibleToken } from './tokenText';

@@ -1,6 +1,6 @@
 /** Heads overview: small multiples of every layer × head; picking one opens it in the matrix. */
 
-import { headSlice } from '../common/attentionMath';
+import { headSlice } from './attentionMath';
 import { el, hiDpiCanvas } from './domBuilder';
 import { moveInGrid } from './gridNavigation';
 import { paintHeatmap } from './heatmapImage';

@@ -5,7 +5,7 @@
  */
 
 import type { AttentionCapture, TensorData } from '../common/attentionData';
-import { applyCausalMask, dotScores, headSlice, maxAbsDifference, sharedHeadIndex, softmax, weightedSum } from '../common/attentionMath';
+import { applyCausalMask, dotScores, headSlice, maxAbsDifference, sharedHeadIndex, softmax, weightedSum } from './attentionMath';
 
 /** How the token's position reached this layer's q and k. */
 export type PositionStep =

@@ -11,7 +11,7 @@ import {
   sharedHeadIndex,
   softmax,
   weightedSum,
-} from '../../src/common/attentionMath';
+} from '../../src/webview-ui/attentionMath';
 import type { TensorData } from '../../src/common/attentionData';
 
 /** Deterministic pseudo-random numbers in [-1, 1), so failures reproduce. */

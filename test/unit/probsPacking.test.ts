@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { fromPanelCapture, toPanelCapture, withAllLayers, type AttentionCapture, type TensorData } from '../../src/common/attentionData';
-import { causalAttention } from '../../src/common/attentionMath';
+import { causalAttention } from '../../src/webview-ui/attentionMath';
 import { packProbs, triangleSize, unpackProbs } from '../../src/common/probsPacking';
 
 /** Causal attention of random q and k: [layers, heads, T, T] with exact zeros above the diagonal. */

@@ -12,7 +12,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { dataOf, loadCommonModule, syntheticCapture } from './syntheticCapture.mjs';
+import { dataOf, loadSourceModule, syntheticCapture } from './syntheticCapture.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const resultsDir = path.join(repoRoot, 'test-results/webview');
@@ -23,9 +23,9 @@ const TEST_TIMEOUT_MS = 30_000;
 const RUN_TIMEOUT_MS = 240_000;
 
 fs.mkdirSync(resultsDir, { recursive: true });
-const math = loadCommonModule(repoRoot, 'attentionMath', path.join(resultsDir, '.build'));
-const protocol = loadCommonModule(repoRoot, 'webviewProtocol', path.join(resultsDir, '.build'));
-const packing = loadCommonModule(repoRoot, 'probsPacking', path.join(resultsDir, '.build'));
+const math = loadSourceModule(repoRoot, 'webview-ui/attentionMath', path.join(resultsDir, '.build'));
+const protocol = loadSourceModule(repoRoot, 'common/webviewProtocol', path.join(resultsDir, '.build'));
+const packing = loadSourceModule(repoRoot, 'common/probsPacking', path.join(resultsDir, '.build'));
 
 if (!args.includes('--no-build')) {
   console.log('building dist/webview.js …');

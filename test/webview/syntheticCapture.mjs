@@ -1,5 +1,5 @@
 // Builds a small synthetic AttentionCapture for the browser tests: random q/k/v, probabilities
-// computed from them by src/common/attentionMath.ts (loaded through the TypeScript compiler, so
+// computed from them by src/webview-ui/attentionMath.ts (loaded through the TypeScript compiler, so
 // the test uses the same code the panel does, without a full project build).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,9 +8,10 @@ import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
 
-/** Transpiles one dependency-free TypeScript module under src/common and loads it. */
-export function loadCommonModule(repoRoot, name, buildDir) {
-  const source = fs.readFileSync(path.join(repoRoot, 'src/common', `${name}.ts`), 'utf8');
+/** Transpiles one TypeScript module with no run-time imports (`folder/name` under src/) and loads it. */
+export function loadSourceModule(repoRoot, module, buildDir) {
+  const name = path.basename(module);
+  const source = fs.readFileSync(path.join(repoRoot, 'src', `${module}.ts`), 'utf8');
   const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
   fs.mkdirSync(buildDir, { recursive: true });
   const file = path.join(buildDir, `${name}.cjs`);

@@ -5,7 +5,7 @@
  * No DOM, no `vscode`: shared by the webview, the tests and anything else that needs it.
  */
 
-import type { TensorData } from './attentionData';
+import type { TensorData } from '../common/attentionData';
 
 /** Dot product of two equally long vectors. */
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
