@@ -60,10 +60,10 @@ function injectWasmRuntime(options: RuntimeOptions): void {
 }
 
 /**
- * The backend a device setting asks for. onnxruntime-node carries both `cpu` and `webgpu` (its
- * Linux x64 library has the WebGPU execution provider built in; where a load on WebGPU fails, the
- * engine falls back to cpu). `auto` probes the WebGPU adapter once per worker and takes WebGPU only
- * on a hardware GPU (see backendChoice.ts).
+ * The backend a device setting asks for. A named backend runs when its record's runtime build
+ * loads here, else its `whenRuntimeMissing` stand-in (onnxruntime-node carries both `cpu` and
+ * `webgpu`: its Linux x64 library has the WebGPU execution provider built in). `auto` probes the
+ * WebGPU adapter once per worker and takes WebGPU only on a hardware GPU (see backendChoice.ts).
  */
 async function resolveBackend(device: DeviceChoice, options: RuntimeOptions): Promise<BackendDecision> {
   if (device === 'auto') {
@@ -97,7 +97,7 @@ function runtimeBuildLoads(build: RuntimeBuild): { ok: true } | { ok: false; why
  * probe goes (cpu and webgpu share it), so the import — and whatever the caller does with it,
  * like reading the tokenizer — overlaps the probe, which runs in its own process. A worker serves
  * one runtime for its life — the native one (cpu and webgpu) or the injected WASM one: asking for
- * the other is an error (the host starts a new worker when the device setting changes).
+ * the other is RUNTIME_MISMATCH (the host starts a new worker for a device on the other build).
  */
 export function startRuntime(device: DeviceChoice, options: RuntimeOptions): { readonly decision: Promise<BackendDecision>; readonly transformers: Promise<TransformersModule> } {
   const decision = resolveBackend(device, options);
