@@ -14,10 +14,15 @@ export interface Token {
   readonly col: number;
 }
 
+/** A lookup without Object's prototype: a word token such as `toString` or `constructor` must find nothing. */
+function bareTable(entries: Record<string, string>): Readonly<Record<string, string | undefined>> {
+  return Object.freeze(Object.assign(Object.create(null) as Record<string, string>, entries));
+}
+
 /** Each opening bracket with its closer. */
-export const OPENERS: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
+export const OPENERS = bareTable({ '(': ')', '[': ']', '{': '}' });
 /** Each closing bracket with its opener. */
-export const CLOSERS: Readonly<Record<string, string>> = { ')': '(', ']': '[', '}': '{' };
+export const CLOSERS = bareTable({ ')': '(', ']': '[', '}': '{' });
 
 // What a token is, as a pattern (the first alternative that matches wins):
 // /[A-Za-z_$\u00C0-\uFFFF][\w$\u00C0-\uFFFF]*|\d[\w.]*|=>|->|::|\.\.\.|:=|==|!=|&&|\|\||\*\*|\?\.|\S/g
@@ -89,7 +94,7 @@ export function matchBrackets(tokens: readonly Token[]): number[] {
     const text = token.text;
     if (text === '(' || text === '[' || text === '{') { kindOf(text).push(stack.length); stack.push(index); return; }
     if (text !== ')' && text !== ']' && text !== '}') return;
-    const s = kindOf(CLOSERS[text]).pop();
+    const s = kindOf(CLOSERS[text] ?? '').pop();
     if (s === undefined) return;
     // Unbalanced code (mid-edit): close the nearest matching opener, dropping the ones in between.
     match[index] = stack[s];

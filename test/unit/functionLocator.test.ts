@@ -94,6 +94,18 @@ print(outer(1))`, 'python');
     assert.deepStrictEqual(block, { startLine: 2, declarationLine: 2, endLine: 5, name: 'outer' });
   });
 
+  it('never takes a word named like an Object method (toString, constructor) for a bracket', () => {
+    const block = find(`
+def describe(obj):
+    text = obj.toString
+    kind = obj.constructor
+¦
+    return text + kind
+
+print(describe(1))`, 'python');
+    assert.deepStrictEqual(block, { startLine: 0, declarationLine: 0, endLine: 4, name: 'describe' });
+  });
+
   it('gives the innermost of nested functions', () => {
     const block = find(`
 def outer():
