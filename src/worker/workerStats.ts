@@ -10,21 +10,12 @@ const TICKS_PER_SECOND = 100;
 
 let collector: (() => void) | undefined;
 
-/**
- * A full, memory-reducing garbage collection in the calling thread, without needing `--expose-gc`
- * on the command line. V8's last-resort flavour may also hand back empty young-generation pages
- * that a burst of allocation grew (8 -> 27 MB over 10 000 completions); V8 decides by the recent
- * allocation rate, and a plain collection never does.
- */
+/** A full garbage collection in the calling thread, without needing `--expose-gc` on the command line. */
 export function collectGarbage(): void {
   if (!collector) {
     // Exposing gc is allowed at run time; a fresh context then carries the `gc` global.
     v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as (options?: object) => void;
-    collector = () => {
-      gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
-      gc(); // a plain one after it: the last-resort flavour leaves a little more in use
-    };
+    collector = vm.runInNewContext('gc') as () => void;
   }
   collector();
 }
