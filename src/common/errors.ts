@@ -18,10 +18,26 @@ export type ErrorCode =
   /** A newer request of the same kind replaced this one before it started (e.g. a newer load). */
   | 'SUPERSEDED'
   | 'BAD_REQUEST'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  /** attentionLens.remote.url is not a usable server address. */
+  | 'REMOTE_BAD_URL'
+  /** The remote server could not be reached: connection refused, unknown host, or no answer in time. */
+  | 'REMOTE_UNREACHABLE'
+  /** The TLS handshake with the remote server failed (untrusted or expired certificate, wrong host name). */
+  | 'REMOTE_TLS'
+  /** The remote server refused the API key (HTTP 401 or 403). */
+  | 'REMOTE_AUTH'
+  /** The remote server does not serve the model named in the settings (HTTP 404). */
+  | 'REMOTE_MODEL_NOT_FOUND'
+  /** The remote server stayed busy (HTTP 429 or 503) through every retry. */
+  | 'REMOTE_BUSY'
+  /** The remote server failed (HTTP 5xx) or answered with something that is not the OpenAI API. */
+  | 'REMOTE_SERVER_ERROR'
+  /** The user has not (yet) allowed code to be sent to the remote server. */
+  | 'REMOTE_NOT_ALLOWED';
 
 /** What the user can do about an error; the host turns it into a notification button. */
-export type ErrorAction = 'openSettings' | 'allowDownloads' | 'reload' | 'none';
+export type ErrorAction = 'openSettings' | 'allowDownloads' | 'reload' | 'setApiKey' | 'allowRemote' | 'none';
 
 const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   MODEL_NOT_FOUND: 'openSettings',
@@ -39,6 +55,14 @@ const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   SUPERSEDED: 'none',
   BAD_REQUEST: 'none',
   INTERNAL: 'reload',
+  REMOTE_BAD_URL: 'openSettings',
+  REMOTE_UNREACHABLE: 'openSettings',
+  REMOTE_TLS: 'openSettings',
+  REMOTE_AUTH: 'setApiKey',
+  REMOTE_MODEL_NOT_FOUND: 'openSettings',
+  REMOTE_BUSY: 'none',
+  REMOTE_SERVER_ERROR: 'none',
+  REMOTE_NOT_ALLOWED: 'allowRemote',
 };
 
 /** The action offered to the user for an error code. */

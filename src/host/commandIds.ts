@@ -17,6 +17,8 @@ export const COMMANDS = {
   exportAttentionJson: 'attentionLens.exportAttentionJson',
   generateDocComment: 'attentionLens.generateDocComment',
   summarizeSelection: 'attentionLens.summarizeSelection',
+  setRemoteApiKey: 'attentionLens.setRemoteApiKey',
+  allowRemoteServer: 'attentionLens.allowRemoteServer',
 } as const;
 
 /** One of the extension's command ids. */

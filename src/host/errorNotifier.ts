@@ -10,6 +10,8 @@ const BUTTONS = {
   openSettings: 'Open Settings',
   allowDownloads: 'Allow Downloads',
   reload: 'Reload Model',
+  setApiKey: 'Set API Key',
+  allowRemote: 'Allow the Server',
 } as const;
 
 /** Shows `message` with the action that fits `code`, and performs it when clicked. */
@@ -29,6 +31,12 @@ export async function notifyModelError(code: ErrorCode, message: string): Promis
       return;
     case 'reload':
       await vscode.commands.executeCommand(COMMANDS.reloadModel);
+      return;
+    case 'setApiKey':
+      await vscode.commands.executeCommand(COMMANDS.setRemoteApiKey);
+      return;
+    case 'allowRemote':
+      await vscode.commands.executeCommand(COMMANDS.allowRemoteServer);
       return;
     case 'none':
       return;
