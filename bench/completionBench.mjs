@@ -17,8 +17,8 @@ const out = (p) => require(path.join(repo, 'out/src', p));
 const { InferenceClient } = out('inference/inferenceClient.js');
 const { CompletionPipeline } = out('completion/completionPipeline.js');
 const { readCompletionSettings } = out('common/settings.js');
-const { fitContextToBudget } = out('worker/contextWindow.js');
-const { buildCompletionPrompt, detectPromptFormat } = out('worker/promptFormats.js');
+const { fitContextToBudget } = out('common/contextWindow.js');
+const { buildCompletionPrompt, detectPromptFormat } = out('common/promptFormats.js');
 const transformers = require('@huggingface/transformers');
 
 const percentile = (xs, p) => {

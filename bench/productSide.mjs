@@ -34,5 +34,5 @@ export function completionPipeline(client) {
 
 /** The host-side modules the bare side needs to build the same completion prompt ids. */
 export function promptModules() {
-  return { ...out('worker/contextWindow.js'), ...out('worker/promptFormats.js') };
+  return { ...out('common/contextWindow.js'), ...out('common/promptFormats.js') };
 }

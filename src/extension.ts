@@ -12,8 +12,10 @@ import { COMMANDS } from './host/commandIds';
 import { registerModelCommands } from './host/modelCommands';
 import { StatusBar } from './host/statusBar';
 import { readVsCodeSettings, writeSettingInEffect } from './host/vscodeSettings';
+import { ActiveEngine } from './host/activeEngine';
 import { ModelService } from './inference/modelService';
 import type { ModelState } from './inference/modelState';
+import { RemoteEngine } from './remote/remoteEngine';
 
 /** What other extensions and the integration tests can see. */
 export interface AttentionLensApi {
@@ -23,6 +25,10 @@ export interface AttentionLensApi {
   whenLoaded(): Promise<void>;
   /** Kills the model worker as a crash would, now or after `afterTokens` streamed tokens (tests). */
   killWorkerForTest(afterTokens?: number): void;
+  /** Which engine writes completions and doc comments now. */
+  engineKind(): 'local' | 'remote';
+  /** Allows the remote server now set without the question a user gets (tests). */
+  allowRemoteServerForTest(): Promise<void>;
 }
 
 /**
@@ -36,14 +42,16 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const output = vscode.window.createOutputChannel('Attention Lens');
   const models = new ModelService(context, () => readVsCodeSettings('model'));
   shutdownModel = () => models.shutdown();
-  context.subscriptions.push(output, models, new StatusBar(models.onDidChangeState, models.state));
+  const remote = new RemoteEngine(context, output);
+  const engine = new ActiveEngine(models, remote);
+  context.subscriptions.push(output, models, remote, new StatusBar(models.onDidChangeState, models.state, remote));
 
-  registerModelCommands(context, models, output);
+  registerModelCommands(context, models, remote, output);
 
   const recent = new RecentOutputs();
-  registerCompletions(context, models, output, recent);
-  context.subscriptions.push(new AttentionController(context, models, recent, output));
-  registerDocComments(context, models, output, recent);
+  registerCompletions(context, models, engine, output, recent);
+  context.subscriptions.push(new AttentionController(context, models, recent, output, () => engine.producer()));
+  registerDocComments(context, engine, output, recent);
 
   void models.reload();
   return {
@@ -51,13 +59,15 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
     onDidChangeState: models.onDidChangeState,
     whenLoaded: () => models.whenLoaded(),
     killWorkerForTest: (afterTokens) => models.killWorkerForTest(afterTokens),
+    engineKind: () => engine.kind,
+    allowRemoteServerForTest: () => remote.allowForTest(),
   };
 }
 
 /** Inline completions: the provider for every file, its status item and the toggle. */
-function registerCompletions(context: vscode.ExtensionContext, models: ModelService, output: vscode.OutputChannel, recent: RecentOutputs): void {
+function registerCompletions(context: vscode.ExtensionContext, models: ModelService, engine: ActiveEngine, output: vscode.OutputChannel, recent: RecentOutputs): void {
   const status = new CompletionStatus();
-  const provider = new LensInlineCompletionProvider(models, status, output, recent);
+  const provider = new LensInlineCompletionProvider(engine, status, output, recent);
   const showEnabled = (): void => {
     const enabled = completionSettingsFor(vscode.window.activeTextEditor?.document).enabled;
     status.show(enabled ? { kind: 'idle' } : { kind: 'disabled', why: 'turned off' });
@@ -82,10 +92,10 @@ function registerCompletions(context: vscode.ExtensionContext, models: ModelServ
 }
 
 /** Doc comments: the two commands and the optional `Document` CodeLens. */
-function registerDocComments(context: vscode.ExtensionContext, models: ModelService, output: vscode.OutputChannel, recent: RecentOutputs): void {
+function registerDocComments(context: vscode.ExtensionContext, engine: ActiveEngine, output: vscode.OutputChannel, recent: RecentOutputs): void {
   const codeLens = new DocCommentCodeLensProvider();
   context.subscriptions.push(
-    new DocCommentCommands(models, recent, output),
+    new DocCommentCommands(engine, recent, output),
     codeLens,
     vscode.languages.registerCodeLensProvider({ pattern: '**' }, codeLens),
     vscode.workspace.onDidChangeConfiguration((event) => {

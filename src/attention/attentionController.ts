@@ -5,6 +5,7 @@ import { cutSentence, type AttentionCapture } from '../common/attentionData';
 import type { FromWebviewMessage } from '../common/webviewProtocol';
 import { Disposable } from '../common/disposable';
 import { COMMANDS } from '../host/commandIds';
+import type { Producer } from '../host/activeEngine';
 import type { RecentOutputs } from '../host/recentOutputs';
 import { readVsCodeSettings } from '../host/vscodeSettings';
 import type { ModelService } from '../inference/modelService';
@@ -34,6 +35,8 @@ interface CaptureSource {
   readonly origin: AttentionCapture['origin'];
   readonly document?: vscode.TextDocument;
   readonly startOffset: number;
+  /** Who wrote the text's suggestion; the engine serving now when the text is the user's own. */
+  readonly producer?: Producer;
 }
 
 /** See the module comment. */
@@ -51,6 +54,8 @@ export class AttentionController extends Disposable {
     private readonly models: ModelService,
     private readonly recent: RecentOutputs,
     private readonly log: vscode.OutputChannel,
+    /** The engine writing suggestions now: with a remote one, the panel says whose attention it shows. */
+    private readonly currentProducer: () => Producer,
   ) {
     super();
     this.overlay = this.register(new EditorOverlay((index) => this.panel.post({ type: 'cursorToken', index })));
@@ -129,7 +134,7 @@ export class AttentionController extends Disposable {
       return;
     }
     const label = kind === 'completion' ? `last completion in ${recent.fileName}` : `last doc comment in ${recent.fileName}`;
-    await this.capture({ text: recent.context + recent.output, origin: { kind, label }, startOffset: 0 });
+    await this.capture({ text: recent.context + recent.output, origin: { kind, label }, startOffset: 0, producer: recent.producer });
   }
 
   private async capture(source: CaptureSource): Promise<void> {
@@ -145,7 +150,8 @@ export class AttentionController extends Disposable {
         { location: vscode.ProgressLocation.Window, title: 'Attention Lens: reading attention…' },
         () => this.models.attention({ text: source.text, maxTokens: settings.maxTokens, budgetBytes: settings.memoryBudgetMB * 1024 * 1024, origin: source.origin }),
       );
-      const capture = event.capture;
+      const producer = source.producer ?? this.currentProducer();
+      const capture: AttentionCapture = producer.kind === 'remote' ? { ...event.capture, standInFor: { model: producer.model, host: producer.host } } : event.capture;
       // A cut keeps the end of the text, so the kept text starts later in the document.
       const startOffset = source.startOffset + (source.text.length - capture.text.length);
       this.pendingPaint = { startedAt, startedEpoch, forwardMs: event.forwardMs, answeredMs: Math.round(performance.now() - startedAt), tokens: capture.tokens.length };

@@ -52,10 +52,22 @@ export interface AttentionCapture {
     /** Set when the memory budget, not the token cap, decided the cut: what all the tokens would have taken. */
     readonly memory?: { readonly fullBytes: number; readonly budgetBytes: number };
   };
+  /**
+   * Set when a remote server writes the suggestions: this is the local model's attention on the
+   * same text, not the server model's (a server cannot return attention), and the panel says so.
+   */
+  readonly standInFor?: { readonly model: string; readonly host: string };
   /** Where the text came from, for the panel's title. */
   readonly origin: { readonly kind: 'selection' | 'cursor' | 'completion' | 'summary'; readonly label: string };
 }
 
+
+/** The panel's sentence for a stand-in capture (see AttentionCapture.standInFor). */
+export function standInSentence(capture: Pick<AttentionCapture, 'modelName' | 'standInFor'>): string | undefined {
+  const remote = capture.standInFor;
+  if (!remote) return undefined;
+  return `This is the attention of the local model ${capture.modelName} on the same text. Suggestions come from ${remote.model} on ${remote.host}, whose attention a server cannot return.`;
+}
 
 /** Bytes of tensor data a capture holds. */
 export function captureHeldBytes(capture: AttentionCapture): number {

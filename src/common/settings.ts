@@ -27,6 +27,7 @@ export const SETTING_KEYS = {
   completion: ['enabled', 'debounceMs', 'maxNewTokens', 'contextTokens', 'timeoutMs', 'multiline'],
   attention: ['maxTokens', 'linesAround', 'memoryBudgetMB'],
   docComments: ['codeLens'],
+  remote: ['engine', 'url', 'model', 'promptFamily', 'docComments', 'timeoutMs'],
 } as const;
 
 /** A group of settings read together by one reader below. */
@@ -159,12 +160,53 @@ export function readDocCommentSettings(get: SettingGetter): DocCommentSettings {
   return { codeLens: get('codeLens') === true };
 }
 
+/** Which engine writes completions and doc comments: the local model, or an OpenAI-compatible server. */
+export const ENGINE_CHOICES = ['local', 'openaiCompatible'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+/** The prompt family a remote model is given: `auto` guesses it from the model name. */
+export const REMOTE_FAMILY_CHOICES = ['auto', 'lens', 'qwen', 'starcoder', 'deepseek', 'codellama', 'none'] as const;
+export type RemoteFamilyChoice = (typeof REMOTE_FAMILY_CHOICES)[number];
+
+/** How a remote model writes doc comments: `auto` uses chat for instruct models, else a completion prompt. */
+export const REMOTE_DOC_CHOICES = ['auto', 'chat', 'completion'] as const;
+export type RemoteDocChoice = (typeof REMOTE_DOC_CHOICES)[number];
+
+/**
+ * The remote engine (keys relative to `attentionLens.remote`). package.json gives every one of them
+ * `application` scope: only the user's own settings set them, so a workspace can never send code
+ * to a server of its choosing. The API key is not here: it lives in VS Code's SecretStorage.
+ */
+export interface RemoteSettings {
+  readonly engine: EngineChoice;
+  /** The server's address as typed; checked by parseServerAddress when a request needs it. */
+  readonly url: string;
+  readonly model: string;
+  readonly promptFamily: RemoteFamilyChoice;
+  readonly docComments: RemoteDocChoice;
+  /** Time limit for one request to the server (the local model has completion.timeoutMs). */
+  readonly timeoutMs: number;
+}
+
+/** Builds validated remote engine settings; the engine stays local unless set exactly. */
+export function readRemoteSettings(get: SettingGetter): RemoteSettings {
+  return {
+    engine: oneOf(get('engine'), ENGINE_CHOICES, 'local'),
+    url: text(get('url'), ''),
+    model: text(get('model'), ''),
+    promptFamily: oneOf(get('promptFamily'), REMOTE_FAMILY_CHOICES, 'auto'),
+    docComments: oneOf(get('docComments'), REMOTE_DOC_CHOICES, 'auto'),
+    timeoutMs: clampedNumber(get('timeoutMs'), 500, 120000, 10000),
+  };
+}
+
 /** What each group's reader gives. */
 export interface GroupSettings {
   readonly model: LensSettings;
   readonly completion: CompletionSettings;
   readonly attention: AttentionSettings;
   readonly docComments: DocCommentSettings;
+  readonly remote: RemoteSettings;
 }
 
 /** Each group's reader; it reads exactly the group's SETTING_KEYS (test/unit/settings.test.ts). */
@@ -173,6 +215,7 @@ export const SETTINGS_READERS: { readonly [G in SettingsGroup]: (get: SettingGet
   completion: readCompletionSettings,
   attention: readAttentionSettings,
   docComments: readDocCommentSettings,
+  remote: readRemoteSettings,
 };
 
 /** What VS Code's `WorkspaceConfiguration.inspect()` reports for one key (the fields used here). */

@@ -4,7 +4,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LensError } from '../common/errors';
 import type { CompletionSettings } from '../common/settings';
-import type { ModelService } from '../inference/modelService';
+import type { ActiveEngine } from '../host/activeEngine';
+import { notifyModelError } from '../host/errorNotifier';
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { CompletionPipeline } from './completionPipeline';
 import type { CompletionActivity, CompletionStatus } from './completionStatus';
@@ -36,28 +37,27 @@ function sleep(ms: number, token: vscode.CancellationToken): Promise<boolean> {
   });
 }
 
-/** Ghost-text suggestions from the local model. */
+/** Ghost-text suggestions from the engine serving now (the local model, or a remote server). */
 export class LensInlineCompletionProvider implements vscode.InlineCompletionItemProvider {
   private readonly debounce = new AdaptiveDebounce();
   private readonly pipeline: CompletionPipeline;
   private lastDocument: vscode.TextDocument | undefined;
   /** Only the newest request may set the status: an older one ends after a newer one began. */
   private latestRequest = 0;
+  /** The last remote error the user was told about, so a dead server is reported once, not per keystroke. */
+  private lastRemoteError: string | undefined;
 
   constructor(
-    private readonly models: ModelService,
+    private readonly engine: ActiveEngine,
     private readonly status: CompletionStatus,
     private readonly log: vscode.OutputChannel,
     private readonly recent: RecentOutputs,
   ) {
     this.pipeline = new CompletionPipeline(
       {
-        modelKey: () => {
-          const info = this.models.state.info;
-          return info ? `${info.location}|${info.dtype}|${info.backend}` : undefined;
-        },
+        modelKey: () => this.engine.modelKey(),
         complete: (params, cancel, timeoutMs) =>
-          this.models.complete(params, {}, cancel, timeoutMs).then((done) => {
+          this.engine.complete(params, cancel, timeoutMs).then((done) => {
             // A request cancelled before it reached the worker has no tokens and no timings.
             if (done.finishReason === 'cancelled' && done.timings.totalMs > 0) {
               this.log.appendLine(`[completion] request ${done.id} cancelled by the worker after ${done.tokenIds.length} tokens`);
@@ -89,7 +89,7 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
       this.status.show({ kind: 'disabled', why: 'never in secret files' });
       return undefined;
     }
-    if (this.models.state.state !== 'ready') return undefined;
+    if (!this.engine.modelKey()) return undefined;
     this.lastDocument = document;
 
     if (context.triggerKind === vscode.InlineCompletionTriggerKind.Automatic) {
@@ -120,7 +120,8 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
       showStatus({ kind: 'idle', tokensPerSecond: suggestion?.done?.timings.tokensPerSecond || undefined });
       if (!suggestion || token.isCancellationRequested) return undefined;
       // What Explain Last Completion shows: the code before the cursor and the suggestion.
-      this.recent.lastCompletion = { context: cursor.prefix.slice(-1200), output: suggestion.text, fileName: path.basename(document.fileName) };
+      this.recent.lastCompletion = { context: cursor.prefix.slice(-1200), output: suggestion.text, fileName: path.basename(document.fileName), producer: this.engine.producer() };
+      if (suggestion.source === 'model') this.lastRemoteError = undefined;
       return [new vscode.InlineCompletionItem(suggestion.text, new vscode.Range(position, position))];
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -129,8 +130,16 @@ export class LensInlineCompletionProvider implements vscode.InlineCompletionItem
         this.log.appendLine(`[completion] stopped at the time limit (${settings.timeoutMs} ms)`);
         return undefined;
       }
+      if (error instanceof LensError && error.code === 'REMOTE_NOT_ALLOWED') {
+        showStatus({ kind: 'disabled', why: 'waiting for permission to use the server' });
+        return undefined;
+      }
       showStatus({ kind: 'error', message });
       this.log.appendLine(`[completion] ${message}`);
+      if (error instanceof LensError && error.code.startsWith('REMOTE_') && message !== this.lastRemoteError) {
+        this.lastRemoteError = message;
+        void notifyModelError(error.code, message);
+      }
       return undefined;
     }
   }

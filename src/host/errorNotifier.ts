@@ -24,7 +24,7 @@ export async function notifyModelError(code: ErrorCode, message: string): Promis
   if (!choice) return;
   switch (action) {
     case 'openSettings':
-      await vscode.commands.executeCommand('workbench.action.openSettings', settingToOpen(message));
+      await vscode.commands.executeCommand('workbench.action.openSettings', settingToOpen(code, message));
       return;
     case 'allowDownloads':
       await writeUserSetting('model', 'allowDownloads', true);
@@ -58,7 +58,10 @@ function buttonLabel(action: ErrorAction): string | undefined {
 }
 
 /** The setting a message names (e.g. `attentionLens.hubUrl`), else the model setting most errors are about. */
-function settingToOpen(message: string): string {
-  const named = new RegExp(`\\b${SETTINGS_SECTION}\\.(hubUrl|model|device|dtype)\\b`).exec(message);
-  return named ? named[0] : `${SETTINGS_SECTION}.model`;
+function settingToOpen(code: ErrorCode, message: string): string {
+  const named = new RegExp(`\\b${SETTINGS_SECTION}\\.(remote\\.\\w+|hubUrl|model|device|dtype)\\b`).exec(message);
+  if (named) return named[0];
+  if (code === 'REMOTE_MODEL_NOT_FOUND') return `${SETTINGS_SECTION}.remote.model`;
+  if (code.startsWith('REMOTE_')) return `${SETTINGS_SECTION}.remote.url`;
+  return `${SETTINGS_SECTION}.model`;
 }

@@ -1,13 +1,16 @@
 /** The model's commands (Show Model Info, Reload Model, Show Log) and its error notifications. */
 
 import * as vscode from 'vscode';
+import { LensError } from '../common/errors';
+import type { ModelState } from '../inference/modelState';
 import type { ModelService } from '../inference/modelService';
+import type { RemoteEngine } from '../remote/remoteEngine';
 import { COMMANDS } from './commandIds';
 import { notifyModelError } from './errorNotifier';
-import { modelInfoDetails, modelInfoLine, notReadyLine } from './modelInfoCommand';
+import { modelInfoDetails, modelInfoLine, notReadyLine, remoteInfoDetails, remoteInfoLine } from './modelInfoCommand';
 
 /** Registers the commands and tells the user about load errors once each, with an action. */
-export function registerModelCommands(context: vscode.ExtensionContext, models: ModelService, output: vscode.OutputChannel): void {
+export function registerModelCommands(context: vscode.ExtensionContext, models: ModelService, remote: RemoteEngine, output: vscode.OutputChannel): void {
   let lastError: string | undefined;
   // Called from activate(): the first `ready` gives the cold start as a user feels it.
   const activatedAt = performance.now();
@@ -32,6 +35,10 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
     }),
     vscode.commands.registerCommand(COMMANDS.showModelInfo, () => {
       const state = models.state;
+      if (remote.active) {
+        showRemoteInfo(remote, state, output);
+        return;
+      }
       if (!state.info || state.state !== 'ready') {
         void vscode.window.showInformationMessage(notReadyLine(state));
         return;
@@ -43,6 +50,29 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
       });
     }),
     vscode.commands.registerCommand(COMMANDS.reloadModel, () => models.reload()),
+    vscode.commands.registerCommand(COMMANDS.setRemoteApiKey, () => remote.promptForApiKey().catch((error: unknown) => reportRemoteError(error))),
+    vscode.commands.registerCommand(COMMANDS.allowRemoteServer, () => remote.askConsent().catch((error: unknown) => reportRemoteError(error))),
     vscode.commands.registerCommand(COMMANDS.showLog, () => output.show(true)),
   );
+}
+
+function showRemoteInfo(remote: RemoteEngine, local: ModelState, output: vscode.OutputChannel): void {
+  let description;
+  try {
+    description = remote.describe();
+  } catch (error) {
+    reportRemoteError(error);
+    return;
+  }
+  output.appendLine('— Model info —');
+  for (const line of remoteInfoDetails(description, local)) output.appendLine(line);
+  void vscode.window.showInformationMessage(remoteInfoLine(description), 'Show Details').then((choice) => {
+    if (choice) output.show(true);
+  });
+}
+
+/** A remote engine that is not set up: the message names the setting, the button opens it. */
+function reportRemoteError(error: unknown): void {
+  if (error instanceof LensError) void notifyModelError(error.code, error.message);
+  else void vscode.window.showErrorMessage(`Attention Lens: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -2,6 +2,7 @@
 
 import type { ModelInfo } from '../common/protocol';
 import type { ModelState } from '../inference/modelState';
+import type { RemoteDescription } from '../remote/remoteEngine';
 
 function formatCount(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)}B`;
@@ -36,4 +37,24 @@ export function modelInfoDetails(info: ModelInfo): string[] {
 export function notReadyLine(state: ModelState): string {
   if (state.state === 'error') return `Attention Lens — model ${state.modelName ?? '?'} failed to load: ${state.error ?? 'unknown error'}`;
   return `Attention Lens — model ${state.modelName ?? '?'} is ${state.state === 'loading' ? 'still loading' : state.state}.`;
+}
+
+/** The notification line for a remote engine. */
+export function remoteInfoLine(remote: RemoteDescription): string {
+  const last = remote.last ? `, last request ${remote.last.latencyMs} ms at ${remote.last.tokensPerSecond} tok/s` : '';
+  return `Attention Lens — remote model ${remote.model} on ${remote.host}: prompt format ${remote.format.format.family}, doc comments by ${remote.summaryMode}${last}`;
+}
+
+/** Details of a remote engine for the output channel: what is sent where, and the local model the attention panel runs. */
+export function remoteInfoDetails(remote: RemoteDescription, local: ModelState): string[] {
+  return [
+    `Engine:       remote (attentionLens.remote.engine = openaiCompatible)`,
+    `Server:       ${remote.url} (${remote.allowed ? 'allowed' : 'not allowed yet: nothing is sent'})${remote.plainHttpToOtherMachine ? ' — plain http:// to another machine' : ''}`,
+    `Model:        ${remote.model}`,
+    `Prompt:       ${remote.format.format.family} — ${remote.format.reason}`,
+    `Doc comments: ${remote.summaryMode === 'chat' ? '/v1/chat/completions' : '/v1/completions'}`,
+    `Sent:         the code around the cursor (within attentionLens.completion.contextTokens) for completions; the function for doc comments; never secret files`,
+    ...(remote.last ? [`Last request: ${remote.last.latencyMs} ms, first text after ${remote.last.firstTextMs} ms, ${remote.last.tokensPerSecond} tok/s`] : []),
+    `Attention:    local model ${local.info ? `${local.info.name} (${local.info.backend})` : (local.modelName ?? '?')}, since a server cannot return attention`,
+  ];
 }

@@ -1,6 +1,7 @@
 /** What the status bar item says for a model state: its text and its tooltip (pure, for tests). */
 
 import type { ModelState } from '../inference/modelState';
+import type { RemoteDescription } from '../remote/remoteEngine';
 
 /** Words for a state, as the status bar shows them. */
 export function stateLabel(state: ModelState): string {
@@ -36,5 +37,21 @@ export function statusBarTooltip(state: ModelState): string {
   const lines = [`Attention Lens: ${state.modelName ?? 'Attention Lens'}${backend ? ` on ${backend}` : ''} — ${stateLabel(state)}`];
   if (state.info && state.info.backend === state.backend) lines.push(`Backend: ${state.info.backendReason}`);
   if (state.error) lines.push(state.error);
+  return lines.join('\n');
+}
+
+/** "remote · Qwen2.5-Coder-7B · gpu-box:8000", without the icon. */
+export function remoteStatusText(remote: RemoteDescription): string {
+  return `remote · ${remote.model} · ${remote.host}`;
+}
+
+/** What runs where, the last request's figures, whether the server is allowed yet, and the local model that the attention panel runs. */
+export function remoteStatusTooltip(remote: RemoteDescription, local: ModelState): string {
+  const lines = [`Attention Lens: completions and doc comments from ${remote.model} on ${remote.host} (${remote.url})`];
+  if (!remote.allowed) lines.push(`Not allowed yet: nothing is sent to ${remote.host} until you allow it.`);
+  if (remote.plainHttpToOtherMachine) lines.push('Warning: plain http:// to another machine; the code travels unencrypted.');
+  if (remote.last) lines.push(`Last request: ${remote.last.latencyMs} ms (first text after ${remote.last.firstTextMs} ms), ${remote.last.tokensPerSecond} tok/s`);
+  lines.push(`Prompt format: ${remote.format.format.family} (${remote.format.reason})`);
+  lines.push(`Attention panel: local model ${local.modelName ?? '?'} (${stateLabel(local)})`);
   return lines.join('\n');
 }

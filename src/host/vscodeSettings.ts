@@ -19,8 +19,13 @@ const TARGETS: Readonly<Record<SettingScope['target'], vscode.ConfigurationTarge
 export function readVsCodeSettings<G extends SettingsGroup>(group: G, scope?: vscode.ConfigurationScope): GroupSettings[G] {
   const config = vscode.workspace.getConfiguration(sectionOf(group), scope);
   const read: (get: (key: string) => unknown) => GroupSettings[G] = SETTINGS_READERS[group];
+  // The remote engine decides where code is sent: only the user's own value counts, whatever a
+  // workspace file says (package.json's `application` scope says the same to VS Code).
+  if (USER_ONLY_GROUPS.has(group)) return read((key) => config.inspect(key)?.globalValue);
   return read((key) => config.get(key));
 }
+
+const USER_ONLY_GROUPS: ReadonlySet<SettingsGroup> = new Set(['remote']);
 
 /** Writes `key` into the user's settings (for settings a workspace may not set, such as allowDownloads). */
 export async function writeUserSetting<G extends SettingsGroup>(group: G, key: SettingKey<G>, value: unknown): Promise<void> {

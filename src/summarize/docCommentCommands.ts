@@ -5,7 +5,8 @@ import { LensError } from '../common/errors';
 import { Disposable } from '../common/disposable';
 import { COMMANDS } from '../host/commandIds';
 import type { RecentOutputs } from '../host/recentOutputs';
-import type { ModelService } from '../inference/modelService';
+import type { ActiveEngine } from '../host/activeEngine';
+import { notifyModelError } from '../host/errorNotifier';
 import { isSecretFile, secretFileRefusal } from '../common/secretFiles';
 import { normaliseSummary, planDocCommentEdit } from './docCommentFormatter';
 import type { CodeBlock } from './functionLocator';
@@ -18,7 +19,7 @@ const MAX_SUMMARY_TOKENS = 48;
 /** See the module comment. */
 export class DocCommentCommands extends Disposable {
   constructor(
-    private readonly models: ModelService,
+    private readonly engine: ActiveEngine,
     private readonly recent: RecentOutputs,
     private readonly log: vscode.OutputChannel,
   ) {
@@ -122,13 +123,11 @@ export class DocCommentCommands extends Disposable {
         { location: vscode.ProgressLocation.Notification, title: `Attention Lens: summarizing ${name}`, cancellable: true },
         (progress, token) => {
           let preview = '';
-          return this.models.summarize(
+          return this.engine.summarize(
             { code, languageId: document.languageId, maxNewTokens: MAX_SUMMARY_TOKENS },
-            {
-              onToken: (_id, text) => {
-                preview += text;
-                progress.report({ message: preview.trim() });
-              },
+            (text) => {
+              preview += text;
+              progress.report({ message: preview.trim() });
             },
             token,
           );
@@ -143,12 +142,16 @@ export class DocCommentCommands extends Disposable {
         );
         return undefined;
       }
-      this.recent.lastSummary = { context: code.slice(-1500) + '\n', output: summary, fileName: vscode.workspace.asRelativePath(document.uri) };
-      this.log.appendLine(`[summary] ${name}: ${summary} (${done.tokenIds.length} tokens, ${done.timings.totalMs} ms)`);
+      const producer = this.engine.producer();
+      this.recent.lastSummary = { context: code.slice(-1500) + '\n', output: summary, fileName: vscode.workspace.asRelativePath(document.uri), producer };
+      const source = producer.kind === 'remote' ? `${producer.model} on ${producer.host}` : `${done.tokenIds.length} tokens`;
+      this.log.appendLine(`[summary] ${name}: ${summary} (${source}, ${done.timings.totalMs} ms)`);
       return summary;
     } catch (error) {
       const message = error instanceof LensError || error instanceof Error ? error.message : String(error);
-      void vscode.window.showErrorMessage(`Attention Lens: could not summarize: ${message}`);
+      // A server that is down, refuses the key or is not allowed yet: the button fixes it.
+      if (error instanceof LensError && error.code.startsWith('REMOTE_')) void notifyModelError(error.code, `could not summarize: ${message}`);
+      else void vscode.window.showErrorMessage(`Attention Lens: could not summarize: ${message}`);
       return undefined;
     }
   }

@@ -1,6 +1,6 @@
 /** The panel's toolbar: view tabs, layer and head pickers, exports, and what the capture is. */
 
-import { cutSentence, type AttentionCapture } from '../common/attentionData';
+import { cutSentence, standInSentence, type AttentionCapture } from '../common/attentionData';
 import type { AttentionViewName, ViewSelection } from '../common/webviewProtocol';
 import { el } from './domBuilder';
 
@@ -27,6 +27,7 @@ export class Toolbar {
   private readonly origin = el('span', { class: 'origin-label' });
   private readonly model = el('span', { class: 'model-name' });
   private readonly cutNote = el('div', { class: 'cut-note', role: 'note', hidden: true });
+  private readonly standInNote = el('div', { class: 'cut-note stand-in-note', role: 'note', hidden: true });
 
   constructor(actions: ToolbarActions) {
     this.tabs = TABS.map((tab) => {
@@ -53,6 +54,7 @@ export class Toolbar {
       el('label', { class: 'picker' }, 'Head ', this.headSelect),
       el('div', { class: 'export-buttons' }, ...this.exportButtons),
       el('div', { class: 'capture-info' }, this.origin, this.model),
+      this.standInNote,
       this.cutNote,
     );
     this.update(undefined, undefined);
@@ -81,6 +83,9 @@ export class Toolbar {
     this.headSelect.disabled = !capture || selection?.view === 'heads' || selection?.view === 'headView';
     this.origin.textContent = capture ? `${capture.origin.kind}: ${capture.origin.label}` : 'No capture yet';
     this.model.textContent = capture ? capture.modelName : '';
+    const standIn = capture ? standInSentence(capture) : undefined;
+    this.standInNote.hidden = !standIn;
+    this.standInNote.textContent = standIn ?? '';
     const cut = capture?.cut;
     this.cutNote.hidden = !cut;
     const sentence = cut ? cutSentence(cut) : '';

@@ -5,15 +5,15 @@
  */
 
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
-import { fitContextToBudget } from './contextWindow';
+import { fitContextToBudget } from '../common/contextWindow';
 import { DEFAULT_ATTENTION_BUDGET_MB } from '../common/attentionBudget';
 import { LensError } from '../common/errors';
 import { readModelShape } from './modelConfig';
-import { completionPromptParts } from './promptFormats';
-import type { PromptPart } from './promptParts';
+import { completionPromptParts } from '../common/promptFormats';
+import type { PromptPart } from '../common/promptParts';
 import type { CompleteParams, GenerateParams, ModelInfo, SummarizeParams } from '../common/protocol';
 import type { StopRules } from '../common/stopRules';
-import { summaryChatMessages, summaryPromptParts } from './summaryPrompt';
+import { summaryChatMessages, summaryPromptParts } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import { ModelLoader, type LoaderOptions, type LoadOptions } from './modelLoader';

@@ -2,8 +2,8 @@
 
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers';
 import type { ModelInfo } from '../common/protocol';
-import type { PromptFormat } from './promptFormats';
-import type { SummaryFormat } from './summaryPrompt';
+import type { PromptFormat } from '../common/promptFormats';
+import type { SummaryFormat } from '../common/summaryPrompt';
 import type { BackendDecision } from './backendChoice';
 import type { KvCacheReuse } from './kvCacheReuse';
 import type { TransformersModule } from './ortRuntime';

@@ -7,7 +7,7 @@
  */
 
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
-import type { PromptPart } from './promptParts';
+import type { PromptPart } from '../common/promptParts';
 
 interface AddedTokenJson {
   readonly content: string;

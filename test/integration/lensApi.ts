@@ -20,6 +20,8 @@ export interface LensApi {
   readonly onDidChangeState: vscode.Event<LensState>;
   /** Kills the model worker as a crash would, now or after `afterTokens` streamed tokens. */
   killWorkerForTest(afterTokens?: number): void;
+  /** Which engine writes completions and doc comments now. */
+  engineKind(): 'local' | 'remote';
 }
 
 /** The activated extension's API. */

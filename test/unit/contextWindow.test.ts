@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { fitContextToBudget } from '../../src/worker/contextWindow';
+import { fitContextToBudget } from '../../src/common/contextWindow';
 
 /** One token per UTF-16 code unit: additive, so expected cuts can be worked out by hand. */
 const byChars = (text: string) => text.length;

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildCompletionPrompt, detectPromptFormat, PromptFormat } from '../../src/worker/promptFormats';
+import { buildCompletionPrompt, detectPromptFormat, PromptFormat } from '../../src/common/promptFormats';
 
 /** A tokenId lookup over a vocabulary given as a list of token strings. */
 function vocabulary(...tokens: string[]): (token: string) => number | undefined {

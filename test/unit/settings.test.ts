@@ -126,6 +126,24 @@ describe('the setting keys', () => {
   });
 });
 
+describe('readRemoteSettings', () => {
+  const read = (values: Record<string, unknown>) => SETTINGS_READERS.remote((key) => values[key]);
+
+  it('stays local unless the engine is set exactly, and clamps the timeout', () => {
+    assert.strictEqual(read({}).engine, 'local');
+    assert.strictEqual(read({ engine: 'OpenAI' }).engine, 'local');
+    assert.strictEqual(read({ engine: 'openaiCompatible' }).engine, 'openaiCompatible');
+    assert.strictEqual(read({ timeoutMs: 1 }).timeoutMs, 500);
+    assert.strictEqual(read({ url: '  http://127.0.0.1:8000/v1 ', model: ' m ' }).url, 'http://127.0.0.1:8000/v1');
+  });
+
+  it('are all application-scoped in package.json, so no workspace can point them at a server', () => {
+    const remote = Object.entries(properties).filter(([name]) => name.startsWith(`${sectionOf('remote')}.`));
+    assert.strictEqual(remote.length, SETTING_KEYS.remote.length);
+    for (const [name, schema] of remote) assert.strictEqual((schema as { scope?: string }).scope, 'application', name);
+  });
+});
+
 describe('readDocCommentSettings', () => {
   it('has the CodeLens off by default and on only for true', () => {
     assert.deepStrictEqual(readDocCommentSettings(() => undefined), { codeLens: false });

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { buildSummaryPrompt, detectSummaryFormat, lineCommentMarker, summaryChatMessages } from '../../src/worker/summaryPrompt';
+import { buildSummaryPrompt, detectSummaryFormat, lineCommentMarker, summaryChatMessages } from '../../src/common/summaryPrompt';
 
 describe('summary prompts', () => {
   it('uses the bundled model’s trained template', () => {

@@ -412,6 +412,17 @@ test('without q/k/v the step-by-step view says why; status banners and the cut n
   assert.equal(await banner.getAttribute('role'), 'status');
 });
 
+test('a capture that stands in for a remote model says so in the header; a local one does not', async (context) => {
+  const standIn = { ...syntheticCapture(math), standInFor: { model: 'Qwen2.5-Coder-7B', host: 'gpu-box:8000' } };
+  const { page } = await openPanel(context, { value: standIn });
+  const note = page.locator('.stand-in-note');
+  await note.waitFor({ state: 'visible' });
+  assert.match(await note.textContent(), /attention of the local model .* on the same text\. Suggestions come from Qwen2\.5-Coder-7B on gpu-box:8000/);
+  assert.equal(await note.getAttribute('role'), 'note');
+  await postCapture(page, syntheticCapture(math));
+  await note.waitFor({ state: 'hidden' });
+});
+
 test('vectors on request: step by step asks the host for q/k/v once, then shows the steps; JSON export waits for them', async (context) => {
   const light = { ...capture, q: undefined, k: undefined, v: undefined, embedTokens: undefined, embedPositions: undefined, vectorsOnRequest: true };
   const { page, errors } = await openPanel(context, { value: light });

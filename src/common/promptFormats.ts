@@ -106,6 +106,22 @@ export function detectPromptFormat(config: Record<string, unknown>, tokenId: (to
   return { family: 'none', stopStrings: unique(COMMON_EOS.filter(inVocabulary).map((stop) => stop.text)), blockedTokenIds: [] };
 }
 
+/**
+ * A named family's format without a vocabulary to check against (a model behind a server, whose
+ * tokenizer the extension never sees): every marker and stop string the family defines. The
+ * bundled family (`lens`) is read from the bundled model's config with detectPromptFormat.
+ */
+export function familyPromptFormat(family: Exclude<FimFamily, 'lens'>): PromptFormat {
+  const spec = FAMILIES.find((candidate) => candidate.family === family);
+  if (!spec) return { family: 'none', stopStrings: COMMON_EOS.map((stop) => stop.text), blockedTokenIds: [] };
+  return {
+    family: spec.family,
+    fim: { prefix: spec.prefix.text, suffix: spec.suffix.text, middle: spec.middle.text },
+    stopStrings: unique([...COMMON_EOS, ...spec.stops].map((stop) => stop.text)),
+    blockedTokenIds: [],
+  };
+}
+
 /** The prompt for a completion at the cursor as parts: FIM when the format has it, else the prefix alone. */
 export function completionPromptParts(format: PromptFormat, prefix: string, suffix: string): PromptPart[] {
   const fim = format.fim;
