@@ -8,6 +8,7 @@ import { LensError } from '../common/errors';
 import { SETTINGS_SECTION } from '../common/settings';
 
 const URL_SETTING = `${SETTINGS_SECTION}.remote.url`;
+const MODEL_SETTING = `${SETTINGS_SECTION}.remote.model`;
 const SET_KEY_COMMAND = '"Attention Lens: Set Remote API Key"';
 const API_ROOT_HINT = `check that ${URL_SETTING} points at the server's OpenAI API (its address usually ends in /v1)`;
 const MAX_SERVER_MESSAGE_CHARS = 300;
@@ -114,10 +115,10 @@ export function statusFailure(
     const offered = extra.offeredModels;
     const advice =
       offered === undefined
-        ? `Check the model name in the remote settings, and ${API_ROOT_HINT}.`
+        ? `Check ${MODEL_SETTING}, and ${API_ROOT_HINT}.`
         : offered.length === 0
           ? 'Its /v1/models lists no model: load one on the server.'
-          : `It offers ${listModels(offered)}: set the remote model in the settings to one of them.`;
+          : `It offers ${listModels(offered)}: set ${MODEL_SETTING} to one of them.`;
     return new LensError('REMOTE_MODEL_NOT_FOUND', `The remote server at ${host} does not serve the model "${model}" (${detail(status, serverMessage)}). ${advice}`);
   }
   if (status === 404) return new LensError('REMOTE_BAD_URL', `The remote server at ${host} has no ${extra.path} (${detail(status, serverMessage)}): ${API_ROOT_HINT}.`);

@@ -285,7 +285,7 @@ describe('openAiClient', function () {
           : sendJson(response, 404, { object: 'error', message: `The model \`${MODEL}\` does not exist.`, code: 404 }),
       );
       const error = await failure(complete({ baseUrl }), 'REMOTE_MODEL_NOT_FOUND');
-      for (const part of [`"${MODEL}"`, '"qwen2.5-coder"', '"llama-3"', 'does not exist']) assert.ok(error.message.includes(part), `${part}: ${error.message}`);
+      for (const part of [`"${MODEL}"`, '"qwen2.5-coder"', '"llama-3"', 'does not exist', 'attentionLens.remote.model']) assert.ok(error.message.includes(part), `${part}: ${error.message}`);
     });
 
     it('404 where /v1/models is missing too: REMOTE_MODEL_NOT_FOUND pointing at the address', async () => {
