@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every tier, in order, stopping at the first failure: types, unit tests, model
-# tests, stress tests (bounded in time; event-loop delay on big inputs), packaging, a quick benchmark run, integration tests inside a real VS Code (code-server), and end-to-end tests
+# tests, stress tests (bounded in time; event-loop delay on big inputs), the remote engine against
+# a real server, packaging, a quick benchmark run, integration tests inside a real VS Code (code-server), and end-to-end tests
 # through a real browser. Installs what is missing first. Prints a summary with timings.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,6 +49,8 @@ step compile:tests npm run --silent compile:tests
 step test:unit npm run --silent test:unit
 step test:model npm run --silent test:model
 step test:stress npm run --silent test:stress
+# The remote engine against a real OpenAI-compatible server (transformers serve, installed into .cache/ on first use).
+step test:remote npm run --silent test:remote
 step package npm run --silent package
 # The benchmark suite, few repetitions, on the worker just packaged: fails when the suite breaks
 # (a crash, a missing figure), never on slow figures; its JSON goes to a temporary folder.

@@ -125,6 +125,8 @@ export async function startCodeServer({ root, vsix, port, userSettings = {}, env
     baseUrl,
     logFile,
     extensionsDir: dirs.extensions,
+    /** The user's settings.json; the workbench applies what is written to it while it runs. */
+    userSettingsFile: path.join(dirs.userData, 'User', 'settings.json'),
     stop,
     /** The workbench URL opening `folder`, with an optional test payload (pairs of [key, value]). */
     workbenchUrl(folder, payload) {

@@ -4,6 +4,7 @@
 // completions, open the attention panel, generate doc comments. Every step waits on the page's
 // DOM (or a saved file), never on a fixed delay. Screenshots go to test-results/.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { launchBrowser } from './browser.mjs';
 import { startCodeServer, tail } from './codeServer.mjs';
@@ -13,6 +14,7 @@ import * as attention from './specs/attention.e2e.mjs';
 import * as completion from './specs/completion.e2e.mjs';
 import * as docComment from './specs/docComment.e2e.mjs';
 import * as modelInfo from './specs/modelInfo.e2e.mjs';
+import * as remoteCompletion from './specs/remoteCompletion.e2e.mjs';
 import * as secretFiles from './specs/secretFiles.e2e.mjs';
 import * as statusBar from './specs/statusBar.e2e.mjs';
 import * as summarizeInsert from './specs/summarizeInsert.e2e.mjs';
@@ -20,7 +22,7 @@ import { closeAllEditors } from './ui.mjs';
 import { e2eWorkspaceSettings, prepareWorkspace, restoreWorkspaceFiles, userModel } from './workspace.mjs';
 
 /** Run in this order: later specs use what earlier ones found (the model name, a ready model). */
-const specs = [statusBar, modelInfo, secretFiles, completion, attention, summarizeInsert, docComment];
+const specs = [statusBar, modelInfo, secretFiles, completion, attention, summarizeInsert, docComment, remoteCompletion];
 /** The whole stage, start-up included (about 45 s when all is well on 2 busy cores). */
 const timeoutMs = Number(process.env.ATTENTION_LENS_E2E_TIMEOUT_MS || 6 * 60_000);
 /** One spec's bound; each of its waits is bounded too, this only stops a spec that loops on. */
@@ -49,8 +51,16 @@ async function main() {
   exitAfter(timeoutMs, 'e2e tests', () => summary({ unfinishedFail: true }));
 
   const root = tempFolder('attention-lens-e2e-');
+  // The remote engine's server (transformers serve on the bundled model) starts beside code-server.
+  const remoteStart = startRemoteServer(path.join(root, 'transformers-serve.log')).then((served) => {
+    if (served) {
+      onCleanup(served.stop); // also when code-server fails to start
+    }
+    return served;
+  });
   const server = await startCodeServer({ root, vsix: vsixPath });
   onCleanup(server.stop);
+  const remote = await remoteStart;
   // A user gets the bundled model (the tiny one stands in until the repository has it).
   const model = userModel(server.extensionDir());
   const expectedModel = model.setting === '' ? 'lens-coder' : undefined;
@@ -92,7 +102,7 @@ async function main() {
       const bound = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the spec did not finish within ${specTimeoutMs / 1000} s`)), specTimeoutMs);
       });
-      const detail = await Promise.race([spec.run({ page, shared, expectedModel, workspace, resultsDir }), bound]);
+      const detail = await Promise.race([spec.run({ page, shared, expectedModel, workspace, resultsDir, remote, userSettingsFile: server.userSettingsFile }), bound]);
       const seconds = ((Date.now() - testStarted) / 1000).toFixed(1);
       console.log(`  ✔ ${spec.title} (${seconds} s)${detail ? `\n      ${detail}` : ''}`);
       results.push({ ok: true });
@@ -117,6 +127,20 @@ async function main() {
     console.log(`screenshot: ${await screenshot('success')}`);
   }
   return summary();
+}
+
+/**
+ * Starts `transformers serve` through the remote tier's harness (compiled into out/ by
+ * compile:tests); undefined, with the reason printed, when it cannot start: the remote spec then fails.
+ */
+async function startRemoteServer(logFile) {
+  try {
+    const { startTransformersServe } = createRequire(import.meta.url)('../../out/test/remote/transformersServe.js');
+    return await startTransformersServe({ logFile });
+  } catch (err) {
+    console.error(`e2e: the remote server did not start: ${err.message}`);
+    return undefined;
+  }
 }
 
 /** After a failed spec: close every editor (dropping unsaved edits) and restore the workspace files. */

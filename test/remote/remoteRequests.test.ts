@@ -150,23 +150,27 @@ describe('remote engine against transformers serve (bundled model, fp32)', funct
     assert.ok(pieces[0].at < last / 2, `first piece after ${pieces[0].at} ms, last after ${last} ms`);
   });
 
-  it('cancelling mid-stream ends the request, and the server stops generating', async () => {
+  it('cancelling mid-stream ends the request, and the server stops generating (its log says so)', async () => {
     const { token, cancel } = cancelSource();
     const before = served.log().length;
     const pieces: string[] = [];
-    const request = remoteSummarize(
-      target,
-      { kind: 'completion', format: { kind: 'comment' } },
-      { code: 'class Queue {\n  constructor() {\n    this.items = [];\n  }\n}', languageId: 'javascript', maxNewTokens: 200 },
-      (text) => {
-        pieces.push(text);
-        if (pieces.length === 2) cancel();
-      },
-      token,
-    );
-    const done = await request;
+    // A block completion with no stop rule but the token limit: it would run for 200 tokens.
+    const long: CompleteParams = {
+      prefix: 'class Stack {\n  constructor() {\n    this.items = [];\n  }\n\n  push(item) {\n    this.items.push(item);\n  }\n\n  ',
+      suffix: '',
+      budgetTokens: 256,
+      maxNewTokens: 200,
+      stop: { singleLine: false, linePrefix: '  ' },
+    };
+    const done = await remoteComplete(target, long, token, (text) => {
+      pieces.push(text);
+      if (pieces.length === 3) cancel();
+    });
     assert.strictEqual(done.finishReason, 'cancelled');
-    await logAfter(served, before, /disconnect|cancel|abort/i, 20_000);
+    const line = await logAfter(served, before, /generation (stopped|finished) after (\d+) new tokens[^\n]*/, 20_000);
+    assert.match(line, /stopped after \d+ new tokens: the client disconnected/, `the server went on: ${line}`);
+    const generated = Number(/after (\d+)/.exec(line)?.[1]);
+    assert.ok(generated >= 3 && generated < 60, line);
   });
 
   it('reports a server that is down as unreachable, naming the host', async () => {

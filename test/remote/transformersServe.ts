@@ -21,6 +21,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 const DEFAULT_MODEL_DIR = path.join(REPO_ROOT, 'models', 'lens-coder');
 const ENSURE_SCRIPT = path.join(REPO_ROOT, 'tools', 'serve', 'ensure_serve_packages.sh');
 const CONVERTER = path.join(REPO_ROOT, 'tools', 'serve', 'to_transformers_gpt2.py');
+const SERVE_LAUNCHER = path.join(REPO_ROOT, 'tools', 'serve', 'serve_logged.py');
 // Installing torch and transformers from the local index takes about a minute; allow for a slow disk.
 const INSTALL_TIMEOUT_MS = 15 * 60_000;
 const CONVERT_TIMEOUT_MS = 5 * 60_000;
@@ -158,7 +159,8 @@ function pythonEnv(): NodeJS.ProcessEnv {
 function spawnServer(python: string, model: string, port: number, logFile: string | undefined): ServedModel & { exited: Promise<void> } {
   const child: ChildProcess = spawn(
     python,
-    ['-m', 'transformers.cli.transformers', 'serve', '--host', '127.0.0.1', '--port', String(port)],
+    // serve_logged.py is `transformers serve` with a log line when a disconnect stops a generation.
+    [SERVE_LAUNCHER, 'serve', '--host', '127.0.0.1', '--port', String(port)],
     { cwd: REPO_ROOT, env: pythonEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let log = '';
