@@ -40,9 +40,16 @@ export function statusBarTooltip(state: ModelState): string {
   return lines.join('\n');
 }
 
-/** "remote · Qwen2.5-Coder-7B · gpu-box:8000", without the icon. */
+/** "remote · Qwen/Qwen2.5-Coder-7B · gpu-box:8000", without the icon; a model named by a folder path shows the folder's name. */
 export function remoteStatusText(remote: RemoteDescription): string {
-  return `remote · ${remote.model} · ${remote.host}`;
+  return `remote · ${shortModelName(remote.model)} · ${remote.host}`;
+}
+
+/** The last segment of an absolute path (servers such as transformers serve take a folder); other names as they are. */
+function shortModelName(model: string): string {
+  if (!/^(\/|[A-Za-z]:[\\/])/.test(model)) return model;
+  const segments = model.split(/[\\/]/).filter(Boolean);
+  return segments[segments.length - 1] ?? model;
 }
 
 /** What runs where, the last request's figures, whether the server is allowed yet, and the local model that the attention panel runs. */

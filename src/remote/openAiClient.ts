@@ -227,8 +227,18 @@ class RemoteCall {
 
   /** Sends one request (POST with a JSON body, else GET), waiting out a busy server; resolves with a 2xx answer. */
   async send(path: string, body?: string): Promise<Response> {
+    let resentOnFreshSocket = false;
     for (;;) {
-      const response = await this.attempt(path, body);
+      let response: Response;
+      try {
+        response = await this.attempt(path, body);
+      } catch (error) {
+        // A pooled connection the server closed without saying so (uvicorn does after a 500): the
+        // request never reached it, so it goes once more, on a new connection.
+        if (resentOnFreshSocket || this.stopped !== undefined || !closedBeforeAnswer(error)) throw error;
+        resentOnFreshSocket = true;
+        continue;
+      }
       if (response.ok) return response;
       if (response.status !== 429 && response.status !== 503) throw await this.statusError(path, response);
       const message = await this.serverMessage(response);
@@ -468,6 +478,14 @@ function formatOfContentType(contentType: string): BodyFormat | undefined {
   if (contentType === '' || contentType.startsWith('text/plain') || contentType.startsWith('application/octet-stream')) return undefined;
   return 'other';
 }
+
+/** Whether `error` is a connection that closed before any answer came (a stale pooled socket). */
+function closedBeforeAnswer(error: unknown): boolean {
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  return typeof cause?.code === 'string' && STALE_SOCKET_CODES.has(cause.code);
+}
+
+const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'UND_ERR_CLOSED']);
 
 /** The format the start of a body shows, or undefined while too little of it has come. */
 function sniffFormat(head: string, done: boolean): BodyFormat | undefined {

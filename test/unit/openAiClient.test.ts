@@ -351,6 +351,28 @@ describe('openAiClient', function () {
       assert.strictEqual(requests.length, 1);
     });
 
+    it('a connection closed before any answer (a stale pooled socket) is sent once more on a fresh one', async () => {
+      let closed = 0;
+      const { baseUrl, requests } = await serve((_request, response) => {
+        if (closed++ === 0) {
+          response.socket?.destroy(); // as uvicorn does to a kept-alive socket after a 500
+          return;
+        }
+        beginEventStream(response);
+        response.end(sseEvent(completionChunk('ok', 'stop')));
+      });
+      const result = await complete({ baseUrl });
+      assert.deepStrictEqual([result.text, requests.length], ['ok', 2]);
+    });
+
+    it('a server that closes every connection before answering: REMOTE_UNREACHABLE after one resend', async () => {
+      const { baseUrl, requests } = await serve((_request, response) => {
+        response.socket?.destroy();
+      });
+      await failure(complete({ baseUrl }), 'REMOTE_UNREACHABLE');
+      assert.strictEqual(requests.length, 2);
+    });
+
     it('a redirect: REMOTE_BAD_URL naming where it points, not followed', async () => {
       const { baseUrl, requests } = await serve((_request, response) => {
         response.writeHead(307, { Location: 'https://elsewhere.example/v1/completions' });

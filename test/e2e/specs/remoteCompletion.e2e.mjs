@@ -18,6 +18,21 @@ const STATUS = '.statusbar-item[id$="attentionLens.status"]';
 const GHOST = '.monaco-editor .ghost-text-decoration';
 const TIMEOUT_MS = 60_000;
 
+/**
+ * Replaces the user's settings the way a user edits them: Preferences: Open User Settings (JSON),
+ * the new text, save. (code-server does not pick up a settings file written behind its back.)
+ */
+async function editUserSettings(page, settings) {
+  await ui.runCommand(page, 'Preferences: Open User Settings (JSON)');
+  await page.locator('.tab.active[data-resource-name="settings.json"]').waitFor();
+  await ui.waitForEditorFocus(page);
+  await page.keyboard.press('Control+A');
+  // insertText, not type: the editor's auto-closing of quotes and brackets must not add to it.
+  await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+  await ui.saveActiveEditor(page);
+  await ui.runCommand(page, 'View: Close Editor');
+}
+
 /** The completion requests the server logged so far. */
 function completionRequests(served) {
   return served.log().split('\n').filter((line) => /POST \/v1\/completions/.test(line)).length;
@@ -27,19 +42,19 @@ export async function run({ page, workspace, remote, userSettingsFile, resultsDi
   if (!remote) {
     throw new Error('the runner started no remote server');
   }
-  const original = fs.readFileSync(userSettingsFile, 'utf8');
+  const original = JSON.parse(fs.readFileSync(userSettingsFile, 'utf8'));
   const host = new URL(remote.baseUrl).host;
   const file = path.join(workspace, FILE);
   const fileText = fs.readFileSync(file, 'utf8');
   try {
-    fs.writeFileSync(userSettingsFile, JSON.stringify({
-      ...JSON.parse(original),
+    await editUserSettings(page, {
+      ...original,
       'attentionLens.remote.engine': 'openaiCompatible',
       'attentionLens.remote.url': `${remote.baseUrl}/v1`,
       'attentionLens.remote.model': remote.model,
       'attentionLens.remote.promptFamily': 'lens',
       'attentionLens.remote.timeoutMs': TIMEOUT_MS,
-    }, null, 2));
+    });
     const status = page.locator(STATUS, { hasText: `remote · ` });
     await status.waitFor({ timeout: TIMEOUT_MS });
     const statusText = (await status.innerText()).trim();
@@ -90,9 +105,9 @@ export async function run({ page, workspace, remote, userSettingsFile, resultsDi
     await page.screenshot({ path: shot, timeout: 10_000, animations: 'disabled' });
     return `status "${statusText}"; ghost text ${JSON.stringify(ghost)} after ${served} request(s) to ${host}; screenshot ${path.relative(process.cwd(), shot)}`;
   } finally {
-    fs.writeFileSync(userSettingsFile, original);
     await page.keyboard.press('Escape');
     await ui.revertAndClose(page).catch(() => undefined);
     fs.writeFileSync(file, fileText);
+    await editUserSettings(page, original);
   }
 }
