@@ -5,11 +5,11 @@
  */
 
 /** What the `device` setting may ask for; `auto` is resolved by the worker. */
-export const DEVICE_CHOICES = ['auto', 'cpu', 'wasm', 'webgpu'] as const;
+export const DEVICE_CHOICES = ['auto', 'cpu', 'wasm', 'webgpu', 'dml'] as const;
 export type DeviceChoice = (typeof DEVICE_CHOICES)[number];
 
 /** A backend that actually runs a model. */
-export const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
+export const BACKENDS = ['cpu', 'wasm', 'webgpu', 'dml'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 /** Weights to load: fp32 `model.onnx`, int8 `model_quantized.onnx`. */

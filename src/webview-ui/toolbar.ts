@@ -27,7 +27,7 @@ export class Toolbar {
   private readonly origin = el('span', { class: 'origin-label' });
   private readonly model = el('span', { class: 'model-name' });
   private readonly cutNote = el('div', { class: 'cut-note', role: 'note', hidden: true });
-  private readonly standInNote = el('div', { class: 'cut-note stand-in-note', role: 'note', hidden: true });
+  private readonly standInNote = el('div', { class: 'stand-in-note', role: 'note', hidden: true });
 
   constructor(actions: ToolbarActions) {
     this.tabs = TABS.map((tab) => {

@@ -19,7 +19,7 @@ export interface BackendRecord {
   /** onnxruntime-node (`native`) or onnxruntime-web injected before transformers.js (`wasm`). */
   readonly build: RuntimeBuild;
   /** The `device` transformers.js takes; with the injected WASM runtime it knows none, so `auto` (ORT picks wasm). */
-  readonly transformersDevice: 'cpu' | 'webgpu' | 'auto';
+  readonly transformersDevice: 'cpu' | 'webgpu' | 'dml' | 'auto';
   /** The weights `dtype: auto` tries, best first. */
   readonly preferredDtypes: readonly Dtype[];
   /** Whether past keys and values sit in CPU memory, where a prefix of them can be kept for the next request. */
@@ -30,6 +30,8 @@ export interface BackendRecord {
   readonly fallback?: Backend;
   /** The backend that runs instead when this one's runtime build does not load here; none: asking for it is an error. */
   readonly whenRuntimeMissing?: Backend;
+  /** The operating systems (`process.platform`) whose onnxruntime-node build has it; absent: every one. */
+  readonly platforms?: readonly NodeJS.Platform[];
 }
 
 /**
@@ -42,6 +44,10 @@ const BUILT_IN: readonly BackendRecord[] = [
   { backend: 'wasm', build: 'wasm', transformersDevice: 'auto', preferredDtypes: ['q8', 'fp32'], keepsKvCache: true, cpuKernels: true },
   // transformers.js keeps WebGPU's past keys and values in GPU buffers, which cannot be sliced without a download.
   { backend: 'webgpu', build: 'native', transformersDevice: 'webgpu', preferredDtypes: ['fp32', 'q8'], keepsKvCache: false, cpuKernels: false, fallback: 'cpu', whenRuntimeMissing: 'wasm' },
+  // DirectML ships only in onnxruntime-node's Windows builds (DirectML.dll beside the addon). Not
+  // run by this project's tests (no Windows machine); its traits follow ONNX Runtime's DirectML
+  // documentation: GPU kernels, float32 or float16 weights, and a cpu fallback as for WebGPU.
+  { backend: 'dml', build: 'native', transformersDevice: 'dml', preferredDtypes: ['fp32', 'q8'], keepsKvCache: false, cpuKernels: false, fallback: 'cpu', whenRuntimeMissing: 'wasm', platforms: ['win32'] },
 ];
 
 const table = new Map<string, BackendRecord>(BUILT_IN.map((record) => [record.backend, record]));

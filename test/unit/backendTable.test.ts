@@ -9,11 +9,12 @@ describe('backend table', () => {
   });
 
   it('pins what each backend is', () => {
-    const facts = backendRecords().map((r) => [r.backend, r.build, r.transformersDevice, r.preferredDtypes.join('>'), r.keepsKvCache, r.cpuKernels, r.fallback ?? '-', r.whenRuntimeMissing ?? '-']);
+    const facts = backendRecords().map((r) => [r.backend, r.build, r.transformersDevice, r.preferredDtypes.join('>'), r.keepsKvCache, r.cpuKernels, r.fallback ?? '-', r.whenRuntimeMissing ?? '-', (r.platforms ?? ['any']).join(',')]);
     assert.deepStrictEqual(facts, [
-      ['cpu', 'native', 'cpu', 'q8>fp32', true, true, '-', '-'],
-      ['wasm', 'wasm', 'auto', 'q8>fp32', true, true, '-', '-'],
-      ['webgpu', 'native', 'webgpu', 'fp32>q8', false, false, 'cpu', 'wasm'],
+      ['cpu', 'native', 'cpu', 'q8>fp32', true, true, '-', '-', 'any'],
+      ['wasm', 'wasm', 'auto', 'q8>fp32', true, true, '-', '-', 'any'],
+      ['webgpu', 'native', 'webgpu', 'fp32>q8', false, false, 'cpu', 'wasm', 'any'],
+      ['dml', 'native', 'dml', 'fp32>q8', false, false, 'cpu', 'wasm', 'win32'],
     ]);
   });
 
