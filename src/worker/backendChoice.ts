@@ -33,6 +33,8 @@ export type DecisionCause =
   | { readonly kind: 'int8-weights'; readonly switched: boolean }
   /** A calibration of WebGPU against cpu decided. */
   | { readonly kind: 'calibrated'; readonly result: CalibrationResult; readonly fresh: boolean; readonly webgpuWon: boolean }
+  /** The backend asked for exists only in other operating systems' onnxruntime-node builds (DirectML: Windows). */
+  | { readonly kind: 'wrong-platform'; readonly platform: string; readonly platforms: readonly string[] }
   /** Loading on WebGPU failed; `what` names the failure, `message` is the runtime's words. */
   | { readonly kind: 'load-failed'; readonly what: string; readonly message: string };
 
@@ -55,6 +57,11 @@ export function askedBackend(backend: Backend): BackendDecision {
 /** A backend asked for whose runtime build does not load here (WebGPU without onnxruntime-node): `instead` runs. */
 export function runtimeMissing(requested: Backend, instead: Backend, why: string): BackendDecision {
   return { requested, backend: instead, fallbackFrom: requested, cause: [{ kind: 'native-missing', why }] };
+}
+
+/** A backend asked for on an operating system whose onnxruntime-node build lacks it: `instead` (its table fallback) runs. */
+export function wrongPlatform(requested: Backend, instead: Backend, platform: string, platforms: readonly string[]): BackendDecision {
+  return { requested, backend: instead, fallbackFrom: requested, cause: [{ kind: 'setting' }, { kind: 'wrong-platform', platform, platforms }] };
 }
 
 /** Architectures that adapters on a CPU report. */
@@ -120,7 +127,7 @@ export function loadFailedFallback(decision: BackendDecision, to: Backend, error
   const full = error instanceof Error ? error.message : String(error);
   // ORT prefixes its source location and the failed check; Dawn's own words follow.
   const message = (/Failed to get a WebGPU adapter.*/.exec(full)?.[0] ?? full.split('\n')[0]).trim().slice(0, 300);
-  const what = /adapter/i.test(message) ? 'no WebGPU adapter' : 'the WebGPU session failed';
+  const what = /adapter/i.test(message) ? 'no WebGPU adapter' : `the ${decision.backend === 'webgpu' ? 'WebGPU' : decision.backend} session failed`;
   return { requested: decision.requested, backend: to, fallbackFrom: decision.backend, cause: [...decision.cause, { kind: 'load-failed', what, message }] };
 }
 
@@ -180,6 +187,9 @@ export function describeDecision(decision: BackendDecision): string {
           : `${text}, but cpu decodes faster with this model (${figures}); cpu instead`;
         break;
       }
+      case 'wrong-platform':
+        text = `${decision.requested} requested, but it runs only on ${cause.platforms.join(', ')}, not ${cause.platform}; fell back to ${decision.backend}`;
+        break;
       case 'load-failed': {
         // Asked for outright and failed at once: the setting is said in two words.
         const asked = index === 1 && decision.cause[0].kind === 'setting' ? `${decision.requested} requested` : text;

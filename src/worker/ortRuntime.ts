@@ -13,7 +13,7 @@ import { pathToFileURL } from 'url';
 import type { AdapterProbeResult } from './adapterProbeReport';
 import type { DeviceChoice } from '../common/deviceChoices';
 import { LensError } from '../common/errors';
-import { askedBackend, chooseAutoBackend, runtimeMissing, type BackendDecision } from './backendChoice';
+import { askedBackend, chooseAutoBackend, runtimeMissing, wrongPlatform, type BackendDecision } from './backendChoice';
 import { backendRecord, backendRecords, type RuntimeBuild } from './backendTable';
 import { probeWebGpuAdapter } from './webgpuAdapter';
 
@@ -77,6 +77,10 @@ async function resolveBackend(device: DeviceChoice, options: RuntimeOptions): Pr
     return autoDecision;
   }
   const record = backendRecord(device);
+  // DirectML is in the Windows builds of onnxruntime-node only: elsewhere its fallback runs at once.
+  if (record.platforms && !record.platforms.includes(process.platform) && record.fallback) {
+    return wrongPlatform(device, record.fallback, process.platform, record.platforms);
+  }
   const runtime = runtimeBuildLoads(record.build);
   if (runtime.ok) return askedBackend(device);
   if (record.whenRuntimeMissing) return runtimeMissing(device, record.whenRuntimeMissing, runtime.why);

@@ -49,6 +49,13 @@ describe('inference worker on the tiny fixture model', function () {
     await Promise.all(clients.splice(0).map((c) => c.dispose()));
   });
 
+  it('asked for DirectML off Windows, loads on cpu at once and says why (no Windows machine here to run DirectML itself)', async function () {
+    if (process.platform === 'win32') this.skip();
+    const info = await client().load(folder(fixture, 'dml'));
+    assert.deepStrictEqual([info.backend, info.backendFallback], ['cpu', true]);
+    assert.strictEqual(info.backendReason, `dml requested, but it runs only on win32, not ${process.platform}; fell back to cpu`);
+  });
+
   it('gives the same greedy ids on cpu and wasm', async () => {
     const ids: Record<string, readonly number[]> = {};
     for (const device of ['cpu', 'wasm'] as const) {

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { askedBackend, calibratedBackend, chooseAutoBackend, describeAdapter, describeDecision, loadFailedFallback, runtimeMissing, settleBackendForWeights, softwareAdapterReason, type AdapterProbe } from '../../src/worker/backendChoice';
+import { askedBackend, calibratedBackend, chooseAutoBackend, describeAdapter, describeDecision, loadFailedFallback, runtimeMissing, settleBackendForWeights, softwareAdapterReason, wrongPlatform, type AdapterProbe } from '../../src/worker/backendChoice';
 
 /** What Dawn reported for Mesa 25's lavapipe on this machine. */
 const LAVAPIPE: AdapterProbe = {
@@ -161,5 +161,18 @@ describe('describeDecision', () => {
   it('words a setting that names a backend', () => {
     assert.strictEqual(describeDecision(askedBackend('cpu')), 'the device setting asks for cpu');
     assert.strictEqual(describeDecision(askedBackend('wasm')), 'the device setting asks for wasm');
+  });
+});
+
+describe('wrongPlatform', () => {
+  it('falls back at once from a backend other operating systems have (DirectML on Linux), saying where it runs', () => {
+    const decision = wrongPlatform('dml', 'cpu', 'linux', ['win32']);
+    assert.deepStrictEqual([decision.requested, decision.backend, decision.fallbackFrom], ['dml', 'cpu', 'dml']);
+    assert.strictEqual(describeDecision(decision), 'dml requested, but it runs only on win32, not linux; fell back to cpu');
+  });
+
+  it('names a failed session by its backend', () => {
+    const failed = loadFailedFallback(askedBackend('dml'), 'cpu', new Error('DmlExecutionProvider: no device'));
+    assert.match(describeDecision(failed), /^dml requested; the dml session failed \(DmlExecutionProvider: no device\); fell back to cpu$/);
   });
 });
