@@ -14,7 +14,7 @@ import { InferenceClient, type CancelSignal } from '../../src/inference/inferenc
 import { resolveRemoteFormat } from '../../src/remote/remotePromptFormat';
 import { remoteComplete, remoteSummarize, type RemoteTarget } from '../../src/remote/remoteRequests';
 import { detectSummaryFormat } from '../../src/common/summaryPrompt';
-import { startTransformersServe, type ServedModel } from './transformersServe';
+import { chatVariant, startTransformersServe, type ServedModel } from './transformersServe';
 
 const repo = path.resolve(__dirname, '../../..');
 const bundled = path.join(repo, 'models/lens-coder');
@@ -136,6 +136,17 @@ describe('remote engine against transformers serve (bundled model, fp32)', funct
     assert.strictEqual(format.kind, 'trained');
     const theirs = await remoteSummarize(target, { kind: 'completion', format: format.kind === 'trained' ? format : { kind: 'comment' } }, request);
     assert.strictEqual(theirs.text.trim(), mine.text.trim());
+  });
+
+  it('writes a summary through /v1/chat/completions for a model with a chat template, streamed', async () => {
+    // lens-coder was trained on <sum_code>code<sum_doc>; a template that puts the user's message there makes it a chat model.
+    const template = "{% for m in messages %}{% if m['role'] == 'user' %}<sum_code>{{ m['content'] }}{% endif %}{% endfor %}{% if add_generation_prompt %}<sum_doc>{% endif %}";
+    const chat: RemoteTarget = { ...target, model: chatVariant(served, template) };
+    const pieces: string[] = [];
+    const done = await remoteSummarize(chat, { kind: 'chat' }, { code: 'function square(x) {\n  return x * x;\n}', languageId: 'javascript', maxNewTokens: 24 }, (text) => pieces.push(text));
+    console.log(`      chat answer: ${JSON.stringify(done.text)} (${pieces.length} pieces, ${done.finishReason}, ${done.timings.totalMs} ms)`);
+    assert.ok(['eos', 'length', 'stop'].includes(done.finishReason), done.finishReason);
+    assert.ok(done.text.trim().length > 0 && pieces.length >= 2, `${pieces.length} pieces: ${JSON.stringify(done.text)}`);
   });
 
   it('streams the text in pieces, the first long before the end', async () => {

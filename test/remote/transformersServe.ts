@@ -110,6 +110,29 @@ async function ensureServePython(): Promise<string> {
   return python;
 }
 
+/**
+ * A second folder beside the served one, the same weights (hard links) and tokenizer with
+ * `chatTemplate` added to its tokenizer_config.json, so `/v1/chat/completions` can run on the
+ * bundled model (whose own tokenizer has no chat template). The server loads it when a request
+ * names it as `model`; returns that name.
+ */
+export function chatVariant(served: ServedModel, chatTemplate: string): string {
+  const out = `${served.model}-chat`;
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  for (const name of fs.readdirSync(served.model)) {
+    const from = path.join(served.model, name);
+    if (!fs.statSync(from).isFile()) continue;
+    if (name === 'tokenizer_config.json') {
+      const config = JSON.parse(fs.readFileSync(from, 'utf8')) as Record<string, unknown>;
+      fs.writeFileSync(path.join(out, name), JSON.stringify({ ...config, chat_template: chatTemplate }, null, 2));
+    } else {
+      fs.linkSync(from, path.join(out, name));
+    }
+  }
+  return out;
+}
+
 /** Converts the bundled model unless .cache/serve-models/<name> is newer than its inputs; returns the folder. */
 async function ensureConvertedModel(python: string, modelDir: string): Promise<string> {
   const onnxFile = path.join(modelDir, 'onnx', 'model.onnx');
