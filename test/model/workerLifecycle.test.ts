@@ -402,7 +402,7 @@ describe('worker lifecycle on the real worker', function () {
     it('keeps its worker when the device moves within one runtime build, and starts a new one for the other build', async () => {
       const { lifecycle, probe, settings, wrongStates } = lifecycleSetup({ model: fixture, device: 'cpu', dtype: 'fp32' });
       await lifecycle.reload();
-      assert.deepStrictEqual([...(lifecycle.state.info?.runtimeDevices ?? [])].sort(), ['auto', 'cpu', 'webgpu']);
+      assert.deepStrictEqual([...(lifecycle.state.info?.runtimeDevices ?? [])].sort(), ['auto', 'cpu', 'dml', 'webgpu']);
       settings.device = 'auto'; // resolves to cpu or webgpu here: both run on onnxruntime-node
       await lifecycle.reload();
       assert.strictEqual(lifecycle.state.state, 'ready', lifecycle.state.error);
