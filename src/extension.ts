@@ -10,6 +10,7 @@ import { completionSettingsFor, LensInlineCompletionProvider } from './completio
 import { sectionOf } from './common/settings';
 import { COMMANDS } from './host/commandIds';
 import { registerModelCommands } from './host/modelCommands';
+import { registerWalkthroughCommands } from './host/walkthroughCommands';
 import { StatusBar } from './host/statusBar';
 import { readVsCodeSettings, writeSettingInEffect } from './host/vscodeSettings';
 import { ActiveEngine } from './host/activeEngine';
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   context.subscriptions.push(output, models, remote, new StatusBar(models.onDidChangeState, models.state, remote));
 
   registerModelCommands(context, models, remote, output);
+  registerWalkthroughCommands(context);
 
   const recent = new RecentOutputs();
   registerCompletions(context, models, engine, output, recent);

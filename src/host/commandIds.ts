@@ -19,6 +19,10 @@ export const COMMANDS = {
   summarizeSelection: 'attentionLens.summarizeSelection',
   setRemoteApiKey: 'attentionLens.setRemoteApiKey',
   allowRemoteServer: 'attentionLens.allowRemoteServer',
+  // The walkthrough's buttons: each opens a sample file, then runs the product command on it.
+  walkthroughTryCompletion: 'attentionLens.walkthrough.tryCompletion',
+  walkthroughTryDocComment: 'attentionLens.walkthrough.tryDocComment',
+  walkthroughTryAttention: 'attentionLens.walkthrough.tryAttention',
 } as const;
 
 /** One of the extension's command ids. */
