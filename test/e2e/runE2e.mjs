@@ -18,11 +18,12 @@ import * as remoteCompletion from './specs/remoteCompletion.e2e.mjs';
 import * as secretFiles from './specs/secretFiles.e2e.mjs';
 import * as statusBar from './specs/statusBar.e2e.mjs';
 import * as summarizeInsert from './specs/summarizeInsert.e2e.mjs';
+import * as walkthrough from './specs/walkthrough.e2e.mjs';
 import { closeAllEditors } from './ui.mjs';
 import { e2eWorkspaceSettings, prepareWorkspace, restoreWorkspaceFiles, userModel } from './workspace.mjs';
 
 /** Run in this order: later specs use what earlier ones found (the model name, a ready model). */
-const specs = [statusBar, modelInfo, secretFiles, completion, attention, summarizeInsert, docComment, remoteCompletion];
+const specs = [statusBar, walkthrough, modelInfo, secretFiles, completion, attention, summarizeInsert, docComment, remoteCompletion];
 /** The whole stage, start-up included (about 45 s when all is well on 2 busy cores). */
 const timeoutMs = Number(process.env.ATTENTION_LENS_E2E_TIMEOUT_MS || 6 * 60_000);
 /** One spec's bound; each of its waits is bounded too, this only stops a spec that loops on. */

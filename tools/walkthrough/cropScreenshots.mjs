@@ -11,7 +11,7 @@ const crops = [
   { name: 'completion.png', from: 'media/remote-ghost-text.png', x: 350, y: 280, width: 660, height: 150, scale: 1 },
   { name: 'docComment.png', from: 'media/screenshot.png', x: 350, y: 380, width: 460, height: 160, scale: 1 },
   { name: 'attention.png', from: 'media/screenshot.png', x: 350, y: 40, width: 1050, height: 540, scale: 0.7 },
-  { name: 'model.png', from: 'media/screenshot.png', x: 350, y: 612, width: 1050, height: 150, scale: 0.8 },
+  { name: 'model.png', from: 'media/screenshot.png', x: 350, y: 612, width: 640, height: 150, scale: 1 },
 ];
 
 const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
