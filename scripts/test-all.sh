@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every tier, in order, stopping at the first failure: types, unit tests, model
 # tests, stress tests (bounded in time; event-loop delay on big inputs), the remote engine against
-# a real server, packaging, a quick benchmark run, integration tests inside a real VS Code (code-server), and end-to-end tests
+# a real server, packaging (the default package, then one per platform, checked), a quick benchmark run, integration tests inside a real VS Code (code-server), and end-to-end tests
 # through a real browser. Installs what is missing first. Prints a summary with timings.
 set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +52,9 @@ step test:stress npm run --silent test:stress
 # The remote engine against a real OpenAI-compatible server (transformers serve, installed into .cache/ on first use).
 step test:remote npm run --silent test:remote
 step package npm run --silent package
+# One .vsix per platform (only its own native binaries) and a universal one, from the build just made; then their contents.
+step package:all node scripts/packageAll.mjs
+step test:packages npx mocha --config test/.mocharc.packages.json
 # The benchmark suite, few repetitions, on the worker just packaged: fails when the suite breaks
 # (a crash, a missing figure), never on slow figures; its JSON goes to a temporary folder.
 bench_out="$(mktemp -d)"
