@@ -1,12 +1,13 @@
 // The first-run walkthrough as a user meets it: "Welcome: Open Walkthrough..." from the palette,
 // then the Attention Lens entry; its four steps are listed; the "Choose a model" step's Show Model
 // Info button names the model and checks the step off; the "See a completion" step's button opens
-// a sample file where the model's ghost text appears.
+// a sample file where the model's ghost text appears; the attention step's button opens the panel
+// on a sample function.
 import path from 'node:path';
 import * as ui from '../ui.mjs';
 
 /** Test title. */
-export const title = 'the walkthrough lists its 4 steps; its buttons show the model info and a completion on a sample';
+export const title = 'the walkthrough lists its 4 steps; its buttons show the model info, a completion and the attention panel on samples';
 
 /** The steps run the model. */
 export const needsReadyModel = true;
@@ -15,6 +16,8 @@ const WALKTHROUGH_TITLE = 'Try Attention Lens';
 const STEP_TITLES = ['See a completion', 'Generate a doc comment', 'Open the attention panel on your code', 'Choose a model'];
 /** The sample the completion button opens (src/host/walkthroughCommands.ts). */
 const SAMPLE_LINE = 'export function largest(values: number[]): number {';
+/** The attention sample's first line (the panel's tab names the untitled file and the lines). */
+const ATTENTION_SAMPLE_LINE = 'export function average(values: number[]): number {';
 /** The bundled model answers in well under a second; a busy 2-core machine gets a margin. */
 const GHOST_TIMEOUT_MS = 60_000;
 
@@ -73,9 +76,27 @@ export async function run({ page, shared, resultsDir }) {
   await editor.locator('.view-line .ghost-text-decoration').first().waitFor({ timeout: GHOST_TIMEOUT_MS });
   const ghost = (await editor.locator('.view-line .ghost-text-decoration').allTextContents()).join('');
 
-  // Leave the window as the next spec expects it: no ghost text, no sample, no walkthrough.
   await page.keyboard.press('Escape');
+  await ui.runCommand(page, 'View: Revert and Close Editor'); // the walkthrough is the active tab again
+
+  // "Open the attention panel on your code" → a sample function, selected, in the attention panel.
+  await clickStepButton(page, 'Open the attention panel on your code', 'Show Attention on a Sample');
+  await page.locator('.view-line', { hasText: ATTENTION_SAMPLE_LINE }).first().waitFor();
+  const panelTab = page.locator('.tab', { hasText: /^Attention: Untitled-\d+:2-8/ });
+  await panelTab.first().waitFor({ timeout: GHOST_TIMEOUT_MS });
+  const panel = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+  await panel.locator('#matrix .token-label[data-axis="query"]').first().waitFor({ timeout: GHOST_TIMEOUT_MS });
+  const tokens = await panel.locator('#matrix .token-label[data-axis="query"]').count();
+  const panelTitle = (await panelTab.first().innerText()).trim();
+
+  // Leave the window as the next spec expects it: no sample, no panel, no walkthrough.
+  await page.locator('.tab.dirty').first().click();
+  await page.locator('.tab.active.dirty').waitFor();
   await ui.runCommand(page, 'View: Revert and Close Editor');
   await ui.closeAllEditors(page);
-  return `4 steps; Show Model Info checked its step; ghost text on the sample: ${JSON.stringify(ui.plainText(ghost).slice(0, 40))}; ${path.relative(process.cwd(), screenshot)}`;
+  return [
+    '4 steps; Show Model Info checked its step',
+    `ghost text on the sample: ${JSON.stringify(ui.plainText(ghost).slice(0, 40))}`,
+    `"${panelTitle}" shows ${tokens} query tokens; ${path.relative(process.cwd(), screenshot)}`,
+  ].join('; ');
 }
