@@ -94,6 +94,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const rows = [];
   const warnings = [];
+  const started = Date.now();
   try {
     for (const target of [...NATIVE_TARGETS, 'universal']) {
       const ignoreFile = path.join(scratch, `${target}.vscodeignore`);
@@ -105,21 +106,23 @@ async function main() {
       const file = path.join(outDir, `attention-lens-${target}.vsix`);
       fs.rmSync(file, { force: true });
       const targetFlags = target === 'universal' ? [] : ['--target', target];
-      const started = Date.now();
+      const packageStarted = Date.now();
       const run = vsce(['package', ...targetFlags, '--ignoreFile', ignoreFile, ...VSCE_FLAGS, '-o', file]);
       process.stdout.write(run.output);
       warnings.push(...run.warnings.map((line) => `${target}: ${line}`));
-      rows.push({ name: path.basename(file), mb: fs.statSync(file).size / 1e6, files: await fileCount(file), s: (Date.now() - started) / 1000 });
+      rows.push({ name: path.basename(file), mb: fs.statSync(file).size / 2 ** 20, files: await fileCount(file), s: (Date.now() - packageStarted) / 1000 });
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
   if (listOnly) return;
   const width = Math.max(...rows.map((row) => row.name.length));
+  // MB as vsce counts them (2^20 bytes), so the table agrees with its "Packaged:" lines above.
   console.log(`\n${'package'.padEnd(width)}  ${'MB'.padStart(7)}  ${'files'.padStart(5)}  ${'time'.padStart(6)}`);
   for (const row of rows) {
     console.log(`${row.name.padEnd(width)}  ${row.mb.toFixed(1).padStart(7)}  ${String(row.files).padStart(5)}  ${`${row.s.toFixed(0)}s`.padStart(6)}`);
   }
+  console.log(`${rows.length} packages in ${((Date.now() - started) / 1000).toFixed(0)}s`);
   if (warnings.length > 0) {
     console.error(`\nvsce printed ${warnings.length} warning(s):\n${warnings.join('\n')}`);
     process.exitCode = 1;
