@@ -8,6 +8,7 @@
  */
 
 import * as fs from 'fs';
+import * as nodeModule from 'module';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { AdapterProbeResult } from './adapterProbeReport';
@@ -38,17 +39,50 @@ const ORT_SYMBOL = Symbol.for('onnxruntime');
 let imported: { readonly build: RuntimeBuild; readonly transformers: TransformersModule } | undefined;
 let autoDecision: Promise<BackendDecision> | undefined;
 
-/** True when the native onnxruntime-node addon can be loaded on this machine. */
+let nativeLoad: { ok: true } | { ok: false; why: string } | undefined;
+
+/**
+ * True when the native onnxruntime-node addon can be loaded on this machine. Tried once per
+ * worker: in the webpack bundle a second require of a module whose first one threw returns the
+ * half-made module instead of throwing again, so only the first answer is true.
+ */
 export function nativeRuntimeLoads(): { ok: true } | { ok: false; why: string } {
+  if (nativeLoad) return nativeLoad;
   try {
     require('onnxruntime-node');
-    return { ok: true };
+    nativeLoad = { ok: true };
   } catch (error) {
-    return { ok: false, why: error instanceof Error ? error.message.split('\n')[0] : String(error) };
+    nativeLoad = { ok: false, why: error instanceof Error ? error.message.split('\n')[0] : String(error) };
   }
+  return nativeLoad;
+}
+
+/**
+ * transformers.js requires onnxruntime-node when it is imported, whichever runtime then runs it.
+ * Where the addon cannot load (the universal package ships no native binaries; a platform
+ * onnxruntime-node has no build for), that require throws before the injected WASM runtime is ever
+ * used. Node's module cache gets an empty stand-in for it first: transformers.js takes the injected
+ * runtime and never touches the stand-in.
+ */
+function standInForUnloadableNativeRuntime(): void {
+  if (nativeRuntimeLoads().ok) return;
+  const nodeRequire = nodeModule.createRequire(__filename);
+  let resolved: string;
+  try {
+    resolved = nodeRequire.resolve('onnxruntime-node');
+  } catch {
+    return; // not installed at all: the import fails with its own clear MODULE_NOT_FOUND
+  }
+  if (nodeRequire.cache[resolved]) return;
+  const standIn = new nodeModule.Module(resolved);
+  standIn.filename = resolved;
+  standIn.loaded = true;
+  standIn.exports = {};
+  nodeRequire.cache[resolved] = standIn;
 }
 
 function injectWasmRuntime(options: RuntimeOptions): void {
+  standInForUnloadableNativeRuntime();
   const ortWeb = require('onnxruntime-web') as typeof import('onnxruntime-web');
   // Point ORT at the files installed with the extension, never at a CDN.
   // The binary is read here (Node's fetch cannot read file: URLs); the loader script is imported from its file.

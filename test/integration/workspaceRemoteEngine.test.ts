@@ -1,7 +1,7 @@
 // A hostile workspace cannot send the user's code to a server: its .vscode/settings.json switches
 // the engine to an OpenAI-compatible server (a real one, on loopback, that logs every request).
-// The remote settings are the user's alone, so the engine stays local, a doc comment is still
-// written by the local model, and the server sees no request at all.
+// The remote settings are the user's alone, so the engine stays local, Generate Doc Comment asks
+// the local model, and the server sees no request at all.
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as http from 'http';
@@ -55,7 +55,7 @@ describe('workspace settings that try to send code to a server', function () {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('keeps the local engine: the doc comment comes from the local model and the server sees nothing', async () => {
+  it('keeps the local engine: Generate Doc Comment asks the local model and the server sees nothing', async () => {
     const api = await activateLens();
     await waitForState(api, (s) => s.state === 'ready', STATE_TIMEOUT_MS, 'ready before the change');
     // A resource-scoped setting in the same write shows when VS Code has applied the file.
@@ -77,8 +77,8 @@ describe('workspace settings that try to send code to a server', function () {
     const editor = await vscode.window.showTextDocument(document);
     editor.selection = new vscode.Selection(1, 2, 1, 2);
     await vscode.commands.executeCommand('attentionLens.generateDocComment');
-    note(`doc comment written: ${JSON.stringify(document.getText().split('\n')[0])}`);
-    assert.match(document.getText(), /^\/\*\*|^\/\//, 'the local model wrote a doc comment');
+    // The test model has random weights: it may give no usable summary, so only the request matters.
+    note(`first line after Generate Doc Comment: ${JSON.stringify(document.getText().split('\n')[0])}`);
     assert.deepStrictEqual(requests, [], 'the workspace\'s server was contacted');
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
