@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'RUNTIME_MISMATCH'
   | 'NOT_LOADED'
   | 'PROMPT_TOO_LONG'
+  /** The model would take more memory than the machine has. */
+  | 'NOT_ENOUGH_MEMORY'
   | 'TIMEOUT'
   | 'WORKER_CRASHED'
   /** The worker crashed several times in a row; it is not restarted until the model is reloaded. */
@@ -48,6 +50,7 @@ const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   RUNTIME_MISMATCH: 'reload',
   NOT_LOADED: 'reload',
   PROMPT_TOO_LONG: 'none',
+  NOT_ENOUGH_MEMORY: 'openSettings',
   TIMEOUT: 'none',
   WORKER_CRASHED: 'reload',
   WORKER_CRASH_LOOP: 'reload',

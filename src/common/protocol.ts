@@ -158,6 +158,8 @@ export interface ModelInfo {
   readonly promptFamily: string;
   /** Why the attention view cannot show this model (no attention outputs and none could be added). */
   readonly attentionUnavailableReason?: string;
+  /** Set when the model needs more memory than was free when it loaded (memoryEstimate.ts). */
+  readonly memoryWarning?: string;
 }
 
 export interface ProgressEvent {

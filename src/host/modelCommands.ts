@@ -29,6 +29,10 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
         const coldStart = coldStartLogged ? '' : ` (activate → ready ${Math.round(performance.now() - activatedAt)} ms)`;
         coldStartLogged = true;
         output.appendLine(`[ready] ${modelInfoLine(state.info)}${coldStart}`);
+        if (state.info.memoryWarning) {
+          output.appendLine(`[memory] ${state.info.memoryWarning}`);
+          void vscode.window.showWarningMessage(`Attention Lens: ${state.info.memoryWarning}`);
+        }
       }
       if (state.state === 'error' && state.errorCode === 'WORKER_CRASHED') output.appendLine(`[crash] ${state.error}`);
       lastError = state.error;

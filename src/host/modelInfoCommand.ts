@@ -30,6 +30,7 @@ export function modelInfoDetails(info: ModelInfo): string[] {
     `Parameters:   ${info.parameters.toLocaleString('en-US')}`,
     `Context:      ${info.contextLength} tokens`,
     `Load time:    ${info.loadMs} ms`,
+    ...(info.memoryWarning ? [`Memory:       ${info.memoryWarning}`] : []),
   ];
 }
 

@@ -8,7 +8,7 @@
  * backend, so such an adapter never wins. Pure: the worker probes, this decides.
  */
 
-import type { Backend, DeviceChoice, Dtype } from '../common/deviceChoices';
+import { INT8_DTYPES, type Backend, type DeviceChoice, type Dtype } from '../common/deviceChoices';
 
 /** What a WebGPU adapter says about itself (`GPUAdapter.info` and `isFallbackAdapter`). */
 export interface AdapterProbe {
@@ -114,7 +114,7 @@ export function chooseAutoBackend(probe: AdapterProbe | undefined, nativeLoads: 
  * cpu. A user who asks for `webgpu` outright keeps it, and the reason says what it costs.
  */
 export function settleBackendForWeights(decision: BackendDecision, dtype: Dtype): BackendDecision {
-  if (decision.backend !== 'webgpu' || dtype !== 'q8') return decision;
+  if (decision.backend !== 'webgpu' || !INT8_DTYPES.includes(dtype)) return decision;
   const switched = decision.requested === 'auto';
   return { ...decision, backend: switched ? 'cpu' : 'webgpu', cause: [...decision.cause, { kind: 'int8-weights', switched }] };
 }

@@ -35,19 +35,22 @@ export interface BackendRecord {
 }
 
 /**
- * int8 weights on the CPU (MatMulInteger is fast there); float32 on WebGPU, whose execution provider
- * has no MatMulInteger kernel — int8 weights would run every such product on the CPU, with copies
- * between GPU and CPU around each one.
+ * int8 weights on the CPU (MatMulInteger is fast there), then 4-bit (MatMulNBits), float32, and
+ * float16 last (the CPU provider converts most fp16 kernels); float32 on WebGPU, then fp16 and the
+ * 4-bit formats, whose execution provider has no MatMulInteger kernel — int8 weights would run every
+ * such product on the CPU, with copies between GPU and CPU around each one.
  */
+const CPU_DTYPES: readonly Dtype[] = ['q8', 'int8', 'uint8', 'q4', 'fp32', 'bnb4', 'q4f16', 'fp16'];
+const GPU_DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q4f16', 'q4', 'bnb4', 'q8', 'int8', 'uint8'];
 const BUILT_IN: readonly BackendRecord[] = [
-  { backend: 'cpu', build: 'native', transformersDevice: 'cpu', preferredDtypes: ['q8', 'fp32'], keepsKvCache: true, cpuKernels: true },
-  { backend: 'wasm', build: 'wasm', transformersDevice: 'auto', preferredDtypes: ['q8', 'fp32'], keepsKvCache: true, cpuKernels: true },
+  { backend: 'cpu', build: 'native', transformersDevice: 'cpu', preferredDtypes: CPU_DTYPES, keepsKvCache: true, cpuKernels: true },
+  { backend: 'wasm', build: 'wasm', transformersDevice: 'auto', preferredDtypes: CPU_DTYPES, keepsKvCache: true, cpuKernels: true },
   // transformers.js keeps WebGPU's past keys and values in GPU buffers, which cannot be sliced without a download.
-  { backend: 'webgpu', build: 'native', transformersDevice: 'webgpu', preferredDtypes: ['fp32', 'q8'], keepsKvCache: false, cpuKernels: false, fallback: 'cpu', whenRuntimeMissing: 'wasm' },
+  { backend: 'webgpu', build: 'native', transformersDevice: 'webgpu', preferredDtypes: GPU_DTYPES, keepsKvCache: false, cpuKernels: false, fallback: 'cpu', whenRuntimeMissing: 'wasm' },
   // DirectML ships only in onnxruntime-node's Windows builds (DirectML.dll beside the addon). Not
   // run by this project's tests (no Windows machine); its traits follow ONNX Runtime's DirectML
   // documentation: GPU kernels, float32 or float16 weights, and a cpu fallback as for WebGPU.
-  { backend: 'dml', build: 'native', transformersDevice: 'dml', preferredDtypes: ['fp32', 'q8'], keepsKvCache: false, cpuKernels: false, fallback: 'cpu', whenRuntimeMissing: 'wasm', platforms: ['win32'] },
+  { backend: 'dml', build: 'native', transformersDevice: 'dml', preferredDtypes: GPU_DTYPES, keepsKvCache: false, cpuKernels: false, fallback: 'cpu', whenRuntimeMissing: 'wasm', platforms: ['win32'] },
 ];
 
 const table = new Map<string, BackendRecord>(BUILT_IN.map((record) => [record.backend, record]));

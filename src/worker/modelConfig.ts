@@ -1,5 +1,7 @@
 /** Facts about a model read from its Hugging Face `config.json` (pure; no I/O). */
 
+import { BYTES_PER_WEIGHT, type Dtype } from '../common/deviceChoices';
+
 export interface ModelShape {
   readonly modelType: string;
   readonly layers: number;
@@ -40,6 +42,6 @@ export function readModelShape(config: Record<string, unknown>): ModelShape {
 }
 
 /** Rough parameter count from the size of an ONNX weights file when the shape gives none. */
-export function parametersFromFileSize(bytes: number, dtype: 'fp32' | 'q8'): number {
-  return Math.round(dtype === 'fp32' ? bytes / 4 : bytes);
+export function parametersFromFileSize(bytes: number, dtype: Dtype): number {
+  return Math.round(bytes / BYTES_PER_WEIGHT[dtype]);
 }

@@ -5,12 +5,10 @@ import * as path from 'path';
 import { LensError } from '../common/errors';
 import { backendRecord } from './backendTable';
 import type { Backend, Dtype, DtypeChoice } from '../common/protocol';
+import { WEIGHT_FILES } from '../common/deviceChoices';
 import { checkOnnxFile, configProblem, readJsonObjectFile, tokenizerProblem } from './modelFilesCheck';
 
-export const WEIGHT_FILES: Readonly<Record<Dtype, string>> = {
-  fp32: 'onnx/model.onnx',
-  q8: 'onnx/model_quantized.onnx',
-};
+export { WEIGHT_FILES } from '../common/deviceChoices';
 
 /** The weights file chosen in a folder. */
 export interface FolderWeights {

@@ -6,6 +6,7 @@
  */
 
 import * as fs from 'fs';
+import * as os from 'os';
 import type { ProgressInfo } from '@huggingface/transformers';
 import { LensError } from '../common/errors';
 import { checkHubRevision, hubRevisionCacheDir } from '../common/modelSource';
@@ -18,6 +19,7 @@ import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, describeDecision, loa
 import { backendRecord } from './backendTable';
 import { CalibrationStore, calibrationKey } from './calibrationStore';
 import { KvCacheReuse } from './kvCacheReuse';
+import { estimateModelMemory, memorySentence } from './memoryEstimate';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import { measureDecodeSpeed } from './greedyGeneration';
 import { checkModelFolder, pickFolderWeights } from './modelFolder';
@@ -33,6 +35,8 @@ export interface LoadOptions extends LoadParams {
 /** What loading needs beyond the runtime: where `auto`'s calibrations are kept. */
 export interface LoaderOptions extends RuntimeOptions {
   readonly calibrationFile?: string;
+  /** The machine's free and total memory (default: the OS's figures); tests stand in a small machine. */
+  readonly readMemory?: () => { readonly freeBytes: number; readonly totalBytes: number };
 }
 
 /** A model found and checked (once per load), before any backend is chosen. */
@@ -81,6 +85,11 @@ export class ModelLoader {
       backend = calibratedBackend(backend, calibration.earlier, false);
       weights = this.weightsFor(located, options, backend.backend);
     }
+    // A model that can never fit is refused while the current one serves; a tight one loads with a warning.
+    const memory = this.options.readMemory?.() ?? { freeBytes: os.freemem(), totalBytes: os.totalmem() };
+    const estimate = estimateModelMemory(weights.weightsBytes, readModelShape(located.config), memory.freeBytes, memory.totalBytes);
+    const memoryWarning = memorySentence(estimate, `${located.location} (${weights.dtype})`);
+    if (estimate.verdict === 'never' && memoryWarning) throw new LensError('NOT_ENOUGH_MEMORY', memoryWarning);
     await releaseCurrent();
     let loaded: LoadedModel;
     try {
@@ -97,6 +106,7 @@ export class ModelLoader {
     } catch (error) {
       throw this.describeLoadError(error, options.source, located.location);
     }
+    if (memoryWarning) loaded = { ...loaded, info: { ...loaded.info, memoryWarning } };
     if (calibration && !calibration.earlier && loaded.info.backend === 'webgpu') {
       try {
         loaded = await this.calibrate(loaded, calibration.key, transformers, options, located, started);

@@ -56,6 +56,44 @@ describe('inference worker on the tiny fixture model', function () {
     assert.strictEqual(info.backendReason, `dml requested, but it runs only on win32, not ${process.platform}; fell back to cpu`);
   });
 
+  it("picks a folder's weights by transformers.js's file names: an int8 file alone loads as int8, with the same ids as the same graph as q8", async () => {
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lens-int8-'));
+    try {
+      fs.cpSync(fixture, scratch, { recursive: true });
+      fs.renameSync(path.join(scratch, 'onnx/model_quantized.onnx'), path.join(scratch, 'onnx/model_int8.onnx'));
+      fs.rmSync(path.join(scratch, 'onnx/model.onnx'));
+      const int8 = client();
+      const info = await int8.load(folder(scratch, 'cpu', 'auto'));
+      assert.strictEqual(info.dtype, 'int8');
+      const q8 = client();
+      assert.strictEqual((await q8.load(folder(fixture, 'cpu', 'q8'))).dtype, 'q8');
+      const request = { priority: 'command' as const, prompt: PROMPT, maxNewTokens: 12 };
+      assert.deepStrictEqual((await int8.generate(request)).tokenIds, (await q8.generate(request)).tokenIds);
+      await assert.rejects(client().load(folder(scratch, 'cpu', 'q4')), /has no onnx\/model_q4\.onnx/);
+    } finally {
+      fs.rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a model that needs more memory than the machine has, naming the figures, and keeps the one that serves', async () => {
+    let totalBytes = 64 * 1024 ** 3;
+    const engine = new Engine({ wasmDir, wasmThreads: 1, readMemory: () => ({ freeBytes: totalBytes, totalBytes }) });
+    try {
+      await engine.load({ ...folder(fixture, 'cpu', 'fp32'), onProgress: () => undefined });
+      totalBytes = 16 * 1024 ** 2; // a 16 MB machine
+      await assert.rejects(engine.load({ ...folder(fixture, 'cpu', 'q8'), onProgress: () => undefined }), (error: unknown) => {
+        assert.ok(error instanceof LensError && error.code === 'NOT_ENOUGH_MEMORY', String(error));
+        assert.match(error.message, /needs about \d+ MB of memory, more than this machine has \(16 MB\)/);
+        return true;
+      });
+      assert.strictEqual(engine.info?.dtype, 'fp32', 'the model that served is still loaded');
+      const done = await engine.generate({ prompt: PROMPT, maxNewTokens: 2, onStart: () => undefined, onToken: () => undefined, shouldStop: () => false });
+      assert.ok(done.tokenIds.length > 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('gives the same greedy ids on cpu and wasm', async () => {
     const ids: Record<string, readonly number[]> = {};
     for (const device of ['cpu', 'wasm'] as const) {

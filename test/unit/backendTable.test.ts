@@ -11,10 +11,10 @@ describe('backend table', () => {
   it('pins what each backend is', () => {
     const facts = backendRecords().map((r) => [r.backend, r.build, r.transformersDevice, r.preferredDtypes.join('>'), r.keepsKvCache, r.cpuKernels, r.fallback ?? '-', r.whenRuntimeMissing ?? '-', (r.platforms ?? ['any']).join(',')]);
     assert.deepStrictEqual(facts, [
-      ['cpu', 'native', 'cpu', 'q8>fp32', true, true, '-', '-', 'any'],
-      ['wasm', 'wasm', 'auto', 'q8>fp32', true, true, '-', '-', 'any'],
-      ['webgpu', 'native', 'webgpu', 'fp32>q8', false, false, 'cpu', 'wasm', 'any'],
-      ['dml', 'native', 'dml', 'fp32>q8', false, false, 'cpu', 'wasm', 'win32'],
+      ['cpu', 'native', 'cpu', 'q8>int8>uint8>q4>fp32>bnb4>q4f16>fp16', true, true, '-', '-', 'any'],
+      ['wasm', 'wasm', 'auto', 'q8>int8>uint8>q4>fp32>bnb4>q4f16>fp16', true, true, '-', '-', 'any'],
+      ['webgpu', 'native', 'webgpu', 'fp32>fp16>q4f16>q4>bnb4>q8>int8>uint8', false, false, 'cpu', 'wasm', 'any'],
+      ['dml', 'native', 'dml', 'fp32>fp16>q4f16>q4>bnb4>q8>int8>uint8', false, false, 'cpu', 'wasm', 'win32'],
     ]);
   });
 

@@ -21,3 +21,10 @@ describe('readModelShape', () => {
     assert.strictEqual(shape.layers, 0);
   });
 });
+
+describe('parametersFromFileSize for every dtype', () => {
+  it('divides by the bytes a weight takes', () => {
+    const cases: [Parameters<typeof parametersFromFileSize>[1], number][] = [['fp32', 250], ['fp16', 500], ['q8', 1000], ['int8', 1000], ['uint8', 1000], ['q4', 2000], ['q4f16', 2000], ['bnb4', 2000]];
+    for (const [dtype, expected] of cases) assert.strictEqual(parametersFromFileSize(1000, dtype), expected, dtype);
+  });
+});
