@@ -6,6 +6,7 @@
 
 export const COMMANDS = {
   showModelInfo: 'attentionLens.showModelInfo',
+  selectModel: 'attentionLens.selectModel',
   reloadModel: 'attentionLens.reloadModel',
   showLog: 'attentionLens.showLog',
   toggleCompletions: 'attentionLens.toggleCompletions',

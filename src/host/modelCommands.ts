@@ -1,4 +1,4 @@
-/** The model's commands (Show Model Info, Reload Model, Show Log) and its error notifications. */
+/** The model's commands (Select Model, Show Model Info, Reload Model, Show Log) and its error notifications. */
 
 import * as vscode from 'vscode';
 import { LensError } from '../common/errors';
@@ -8,6 +8,7 @@ import type { RemoteEngine } from '../remote/remoteEngine';
 import { COMMANDS } from './commandIds';
 import { notifyModelError } from './errorNotifier';
 import { modelInfoDetails, modelInfoLine, notReadyLine, remoteInfoDetails, remoteInfoLine } from './modelInfoCommand';
+import { selectModel } from './selectModelCommand';
 
 /** Registers the commands and tells the user about load errors once each, with an action. */
 export function registerModelCommands(context: vscode.ExtensionContext, models: ModelService, remote: RemoteEngine, output: vscode.OutputChannel): void {
@@ -53,6 +54,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
         if (choice) output.show(true);
       });
     }),
+    vscode.commands.registerCommand(COMMANDS.selectModel, () => selectModel(context)),
     vscode.commands.registerCommand(COMMANDS.reloadModel, () => models.reload()),
     vscode.commands.registerCommand(COMMANDS.setRemoteApiKey, () => remote.promptForApiKey().catch((error: unknown) => reportRemoteError(error))),
     vscode.commands.registerCommand(COMMANDS.allowRemoteServer, () => remote.askConsent().catch((error: unknown) => reportRemoteError(error))),

@@ -1,4 +1,4 @@
-/** The status bar item: model, backend and state; a click shows the model info. */
+/** The status bar item: model, backend and state; a click opens Select Model (whose info button shows the model info). */
 
 import * as vscode from 'vscode';
 import type { ModelState } from '../inference/modelState';
@@ -22,7 +22,7 @@ export class StatusBar extends Disposable {
   constructor(onDidChangeState: vscode.Event<ModelState>, initial: ModelState, private readonly remote: RemoteEngine) {
     super();
     this.item.name = 'Attention Lens';
-    this.item.command = COMMANDS.showModelInfo;
+    this.item.command = COMMANDS.selectModel;
     this.state = initial;
     this.register(onDidChangeState((state) => {
       this.state = state;
