@@ -65,6 +65,13 @@ function modelItems(context: vscode.ExtensionContext, settings: LensSettings): M
       action: { kind: 'setModel', value: '', hub: false },
     },
   ];
+  // A local folder in use is listed too, so the picker always shows what serves now.
+  if (path.isAbsolute(settings.model)) {
+    items.push(
+      { label: 'Local folder', kind: vscode.QuickPickItemKind.Separator },
+      { label: `$(check) $(folder) ${path.basename(settings.model)}`, description: settings.model, action: { kind: 'setModel', value: settings.model, hub: false } },
+    );
+  }
   const hubUrls = [...new Set([settings.hubUrl, DEFAULT_HUB_URL])];
   const downloaded = scanDownloadedModels(modelCacheDir(context.globalStorageUri.fsPath), hubUrls);
   if (downloaded.length > 0) items.push({ label: 'Downloaded', kind: vscode.QuickPickItemKind.Separator });
