@@ -16,7 +16,7 @@ import * as path from 'path';
 import { LensError } from './errors';
 import { hubRevisionCacheDir, revisionProblem } from './modelSource';
 import { hubModelIdProblem } from './curatedModels';
-import { checkOnnxFile, readJsonObjectFile, tokenizerProblem } from '../worker/modelFilesCheck';
+import { checkOnnxFile, readJsonObjectFile, tokenizerProblem } from './modelFilesCheck';
 
 /** One model revision found whole in the download cache. */
 export interface DownloadedModel {

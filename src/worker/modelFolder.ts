@@ -6,7 +6,7 @@ import { LensError } from '../common/errors';
 import { backendRecord } from './backendTable';
 import type { Backend, Dtype, DtypeChoice } from '../common/protocol';
 import { WEIGHT_FILES } from '../common/deviceChoices';
-import { checkOnnxFile, configProblem, readJsonObjectFile, tokenizerProblem } from './modelFilesCheck';
+import { checkOnnxFile, configProblem, readJsonObjectFile, tokenizerProblem } from '../common/modelFilesCheck';
 
 export { WEIGHT_FILES } from '../common/deviceChoices';
 

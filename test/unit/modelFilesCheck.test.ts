@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LensError } from '../../src/common/errors';
-import { checkOnnxFile, configProblem, jsonObjectProblem, onnxLayoutProblem, readJsonObjectFile, regularFileSize, tokenizerProblem } from '../../src/worker/modelFilesCheck';
+import { checkOnnxFile, configProblem, jsonObjectProblem, onnxLayoutProblem, readJsonObjectFile, regularFileSize, tokenizerProblem } from '../../src/common/modelFilesCheck';
 
 /** A protobuf varint, written here apart from the module's reader. */
 function varint(value: number): number[] {

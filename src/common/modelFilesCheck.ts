@@ -6,7 +6,7 @@
  */
 
 import * as fs from 'fs';
-import { LensError } from '../common/errors';
+import { LensError } from './errors';
 
 /** Largest JSON file read: big-vocabulary tokenizer.json files are ~20 MB; a config is a few kB. */
 export const MAX_JSON_BYTES = 64 * 1024 * 1024;
