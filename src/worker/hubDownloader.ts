@@ -283,45 +283,21 @@ class HubHttp {
     if (offset > 0) await hashExisting(partial, offset, digest);
     if (file.totalBytes === undefined || offset < file.totalBytes) {
       const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-      let handle: fs.promises.FileHandle | undefined;
-      try {
-        fetched = await this.request(file.url, file.path, { headers }, async (response, alive) => {
-          if (response.status === 416) return -1; // our partial file is no prefix the server knows: start over
-          if (response.status >= 400) throw this.statusError(response.status, file.path);
-          if (response.status !== 206 && offset > 0) {
-            offset = 0; // the server ignored Range: take its whole answer, from the first byte
-            digest = new RunningDigest(file.digest, total);
-          }
-          handle = await fs.promises.open(partial, offset > 0 ? 'a' : 'w');
-          let received = offset;
-          progress.update(file, received, 0, true);
-          if (!response.body) return 0;
-          const reader = response.body.getReader();
-          for (;;) {
-            let next: ReadableStreamReadResult<Uint8Array>;
-            try {
-              next = await reader.read();
-            } catch {
-              throw this.endedEarly(file, received); // (a cancel or timeout is reported as such by request())
-            }
-            const { done, value } = next;
-            if (done) break;
-            alive();
-            await handle.write(value);
-            digest.update(value);
-            received += value.byteLength;
-            progress.update(file, received, value.byteLength);
-          }
-          if (file.totalBytes !== undefined && received < file.totalBytes) throw this.endedEarly(file, received);
-          return received - offset;
-        });
-      } finally {
-        await (handle as fs.promises.FileHandle | undefined)?.close();
-      }
-      if (fetched < 0) {
+      const answer = await this.request(file.url, file.path, { headers }, async (response, alive) => {
+        if (response.status === 416) return undefined; // our partial file is no prefix the server knows
+        if (response.status >= 400) throw this.statusError(response.status, file.path);
+        // A server that ignores Range answers 200 with the whole file: take it from the first byte.
+        const from = response.status === 206 ? offset : 0;
+        const fileDigest = from === offset ? digest : new RunningDigest(file.digest, total);
+        return { fetched: await this.writeBody(response, file, partial, from, fileDigest, alive, progress), digest: fileDigest };
+      });
+      if (!answer) {
         fs.rmSync(partial, { force: true });
-        return this.fetchFile(file, progress, false);
+        if (allowResume) return this.fetchFile(file, progress, false);
+        throw this.statusError(416, file.path);
       }
+      fetched = answer.fetched;
+      digest = answer.digest;
     }
 
     const size = partialSize(partial);
@@ -337,6 +313,42 @@ class HubHttp {
     fs.renameSync(partial, target);
     progress.finish(file, size);
     return fetched;
+  }
+
+  /** Streams an answer's body into `partial` from byte `from` on (appending, or truncating at 0); returns the bytes written. */
+  private async writeBody(
+    response: Response,
+    file: RemoteFile,
+    partial: string,
+    from: number,
+    digest: RunningDigest,
+    alive: () => void,
+    progress: OverallProgress,
+  ): Promise<number> {
+    const handle = await fs.promises.open(partial, from > 0 ? 'a' : 'w');
+    try {
+      let received = from;
+      progress.update(file, received, 0, true);
+      const reader = response.body?.getReader();
+      for (;;) {
+        let next: ReadableStreamReadResult<Uint8Array> | undefined;
+        try {
+          next = await reader?.read();
+        } catch {
+          throw this.endedEarly(file, received); // (request() reports a cancel or timeout as such instead)
+        }
+        if (!next || next.done) break;
+        alive();
+        await handle.write(next.value);
+        digest.update(next.value);
+        received += next.value.byteLength;
+        progress.update(file, received, next.value.byteLength);
+      }
+      if (file.totalBytes !== undefined && received < file.totalBytes) throw this.endedEarly(file, received);
+      return received - from;
+    } finally {
+      await handle.close();
+    }
   }
 
   /**
@@ -367,7 +379,7 @@ class HubHttp {
     } catch (error) {
       if (reason === 'cancelled') throw this.cancelled(file);
       if (reason === 'timeout') {
-        throw new LensError('DOWNLOAD_FAILED', `${this.host} sent no data for ${file} for ${this.timeoutMs / 1000} s. Check the connection and run again; a partial file is resumed.`);
+        throw new LensError('DOWNLOAD_FAILED', `${this.host} sent no data of ${file} for ${this.timeoutMs / 1000} s. Check the connection and run again; a partial file is resumed.`);
       }
       if (error instanceof LensError) throw error;
       const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
