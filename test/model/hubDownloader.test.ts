@@ -13,6 +13,7 @@ import * as path from 'path';
 import { gitSha1, sha256, startRangeHub, type RangeHub } from './rangeHub';
 import { settleWithin } from './settleWithin';
 import { LensError } from '../../src/common/errors';
+import { SpeedMeter, secondsLeft } from '../../src/worker/downloadProgress';
 import { downloadModelFiles, modelFilesFor, type DownloadOptions, type DownloadProgress } from '../../src/worker/hubDownloader';
 
 const MODEL = 'test-org/tiny';
@@ -77,6 +78,17 @@ describe('hub downloader (local Range server)', function () {
       { path: 'onnx/model.onnx_data', required: false },
     ]);
     assert.throws(() => modelFilesFor('../x'), (e: unknown) => e instanceof LensError && e.code === 'BAD_REQUEST');
+  });
+
+  it('measures speed over the last seconds, so a stall shows within the window', () => {
+    let now = 0;
+    const meter = new SpeedMeter(() => now);
+    for (let second = 0; second <= 10; second++, now += 1000) meter.record(second * 1000); // 1000 B/s for 10 s
+    assert.strictEqual(meter.bytesPerSecond(), 1000);
+    for (let second = 0; second < 4; second++, now += 1000) meter.record(10_000); // then nothing
+    assert.strictEqual(meter.bytesPerSecond(), 0);
+    assert.strictEqual(secondsLeft(5000, 1000), 5);
+    assert.strictEqual(secondsLeft(5000, 0), undefined);
   });
 
   it('downloads every file with verified bytes, reporting progress in order with speed and time left', async () => {
