@@ -1,5 +1,5 @@
 /**
- * Tiny random-weight models of real Hub families (Llama, Qwen2, GPTBigCode), made by Hugging Face
+ * Tiny random-weight models of real Hub families (Llama, Qwen2, GPTBigCode, Starcoder2), made by Hugging Face
  * transformers' own classes with tools/fixtures/make_family_fixtures.py, and the reference that
  * transformers computed on them. Built once into .cache/family-fixtures/ with the python of
  * tools/serve/ensure_serve_packages.sh; rebuilt when the script is newer or the chat messages the
@@ -25,7 +25,7 @@ const BUILD_TIMEOUT_MS = 5 * 60_000;
 const LOG_TAIL_CHARS = 4_000;
 
 /** The families the builder writes, as folder names. */
-export const FAMILY_NAMES = ['llama', 'qwen2', 'gpt_bigcode'] as const;
+export const FAMILY_NAMES = ['llama', 'qwen2', 'gpt_bigcode', 'starcoder2'] as const;
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 
 /** What transformers computed on one family's model (reference.json). */

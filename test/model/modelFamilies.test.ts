@@ -1,5 +1,6 @@
 /**
- * Real Hub families through the real worker: tiny random-weight Llama, Qwen2 and GPTBigCode models
+ * Real Hub families through the real worker: tiny random-weight Llama, Qwen2, GPTBigCode (multi-query,
+ * its cache fused as `key_value`) and Starcoder2 models
  * made by transformers' own classes (familyFixtures.ts), served by a local HTTP server in the Hub
  * layout and loaded with InferenceClient on cpu and wasm. Each must give transformers' greedy ids,
  * stop a FIM completion at its end token (where the family has FIM), summarize through its chat
@@ -12,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { AutoTokenizer } from '@huggingface/transformers';
-import { ensureFamilyFixtures, type FamilyFixture, type FamilyName } from './familyFixtures';
+import { ensureFamilyFixtures, FAMILY_NAMES, type FamilyFixture, type FamilyName } from './familyFixtures';
 import { folderAsHubModel, startLocalHub, type LocalHub } from './localHub';
 import { resolveModelSource } from '../../src/common/modelSource';
 import type { DeviceChoice, DoneEvent, ModelInfo } from '../../src/common/protocol';
@@ -29,7 +30,7 @@ const SUMMARY_CODE = 'export function add(a: number, b: number) {\n  return a + 
 const SUMMARY_LANGUAGE = 'typescript';
 
 /** What each family's FIM detection must find ('none': the family has no FIM markers). */
-const PROMPT_FAMILY: Record<FamilyName, string> = { llama: 'none', qwen2: 'qwen', gpt_bigcode: 'starcoder' };
+const PROMPT_FAMILY: Record<FamilyName, string> = { llama: 'none', qwen2: 'qwen', gpt_bigcode: 'starcoder', starcoder2: 'starcoder' };
 
 /**
  * Checks the product fails today on a family, each with exactly how (found by this test; marked
@@ -47,7 +48,7 @@ function endsOnEos(ids: readonly number[], eos: readonly number[]): boolean {
   return ids.length > 0 && eos.includes(ids[ids.length - 1]);
 }
 
-describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode) through the real worker', function () {
+describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode, Starcoder2) through the real worker', function () {
   this.timeout(300_000);
   let fixtures: FamilyFixture[] = [];
   let hub: LocalHub;
@@ -89,7 +90,7 @@ describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode) thr
     context.skip();
   }
 
-  for (const name of ['llama', 'qwen2', 'gpt_bigcode'] as const) {
+  for (const name of FAMILY_NAMES) {
     describe(name, () => {
       const fixture = (): FamilyFixture => fixtures.find((f) => f.name === name)!;
       let cpu: { client: InferenceClient; info: ModelInfo } | undefined;
