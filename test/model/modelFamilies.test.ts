@@ -96,6 +96,10 @@ describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode, Sta
       let cpu: { client: InferenceClient; info: ModelInfo } | undefined;
       let cpuGreedy: DoneEvent | undefined;
       const cpuModel = async (): Promise<{ client: InferenceClient; info: ModelInfo }> => (cpu ??= await loadFamily(name, 'cpu'));
+      // Each family's workers end before the next family's start.
+      after(async () => {
+        await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      });
 
       it('tokenizes as transformers does (transformers.js on the same tokenizer.json)', async () => {
         const { folder, reference } = fixture();
@@ -129,7 +133,6 @@ describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode, Sta
         const { reference } = fixture();
         const done = await client.generate({ priority: 'command', prompt: reference.prompt, maxNewTokens: NEW_TOKENS });
         assertSameGreedy(done, reference.greedy_ids, 'wasm');
-        await client.dispose();
       });
 
       if (name !== 'llama') {
