@@ -31,6 +31,11 @@ export type SummarizeOptions = SummarizeParams & StreamHandlers;
 /** Tokens the FIM markers add around the prefix and suffix, plus slack for merges at the joins. */
 const FIM_MARKER_ALLOWANCE = 8;
 
+/** Model types whose positions are a learned table added to the embeddings (GPT-2, StarCoder 1's GPTBigCode, GPT-Neo, OPT). */
+const LEARNED_POSITIONS = /^(gpt2|gpt_bigcode|gpt_neo|opt)$/;
+/** Model types that rotate queries and keys by position (RoPE). */
+const ROTARY_POSITIONS = /llama|qwen|mistral|phi|gemma|starcoder2|codegen|gptj|gpt_neox|deepseek|olmo|granite/;
+
 /** Stands for the code while a chat template is rendered, so that the code can be encoded literally. */
 const CODE_PLACEHOLDER = '\u0000attention-lens:code\u0000';
 
@@ -209,7 +214,7 @@ export class Engine {
   ): Promise<{ capture: AttentionCapture; forwardMs: number }> {
     const { loaded, prompts } = this.require();
     const { transformers } = loaded;
-    const positionKind: PositionKind = loaded.info.modelType === 'gpt2' ? 'learned' : /llama|qwen|mistral|phi|gemma/.test(loaded.info.modelType) ? 'rotary' : 'unknown';
+    const positionKind: PositionKind = LEARNED_POSITIONS.test(loaded.info.modelType) ? 'learned' : ROTARY_POSITIONS.test(loaded.info.modelType) ? 'rotary' : 'unknown';
     return captureAttention(transformers, loaded.model, loaded.tokenizer, loaded.outputs, {
       text,
       encodeText: (part) => prompts.encodeText(part),

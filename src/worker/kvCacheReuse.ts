@@ -26,6 +26,16 @@ export function commonPrefixLength(a: readonly number[], b: readonly number[]): 
   return i;
 }
 
+/**
+ * The first `shared` positions of one kept key/value tensor. Most families keep
+ * [batch, heads, past, head_dim]; multi-query GPTBigCode (StarCoder) keeps one fused key_value of
+ * [batch, past, 2 · head_dim], whose past axis is the second.
+ */
+export function keepPositions(tensor: Tensor, shared: number): Tensor {
+  if (tensor.dims.length === 3) return tensor.slice(null, [0, shared], null); // [batch, past, 2·head_dim]
+  return tensor.slice(null, null, [0, shared], null); // [batch, heads, past, head_dim]
+}
+
 /** See the module comment. Holds at most one cache. */
 export class KvCacheReuse {
   private tokenIds: readonly number[] = [];
@@ -45,8 +55,7 @@ export class KvCacheReuse {
     if (shared < MIN_REUSED_TOKENS) return { cache: undefined, reusedTokens: 0 };
     const entries: Record<string, Tensor> = {};
     for (const [name, tensor] of Object.entries(kept)) {
-      // [batch, heads, past, head_dim] → keep the first `shared` positions
-      entries[name] = (tensor as Tensor).slice(null, null, [0, shared], null);
+      entries[name] = keepPositions(tensor as Tensor, shared);
     }
     return { cache: new this.transformers.DynamicCache(entries), reusedTokens: shared };
   }

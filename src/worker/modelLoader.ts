@@ -202,8 +202,9 @@ export class ModelLoader {
       promptFamily: promptFormat.family,
       ...(attentionUnavailableReason ? { attentionUnavailableReason } : {}),
     };
-    const eos = config.eos_token_id;
-    const eosTokenIds = new Set<number>(Array.isArray(eos) ? eos.filter((x): x is number => typeof x === 'number') : typeof eos === 'number' ? [eos] : []);
+    // generation_config.json may list more end tokens than config.json (Qwen2 instruct: <|im_end|>); generation stops on each.
+    const generationConfig = (model as unknown as { generation_config?: { eos_token_id?: unknown } }).generation_config;
+    const eosTokenIds = new Set<number>([...idsOf(config.eos_token_id), ...idsOf(generationConfig?.eos_token_id)]);
     const outputs = SessionOutputFilter.install(model);
     const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
     const completionStopTokenIds = new Set(promptFormat.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
@@ -292,4 +293,10 @@ function isCausalLmType(transformers: TransformersModule, modelType: string): bo
 /** `@revision` for messages and locations, empty for `main`. */
 function revisionLabel(revision: string): string {
   return revision === 'main' ? '' : `@${revision}`;
+}
+
+/** Token ids from a config field that holds one id or a list of them. */
+function idsOf(value: unknown): number[] {
+  const values = Array.isArray(value) ? value : [value];
+  return values.filter((id): id is number => typeof id === 'number' && Number.isInteger(id));
 }

@@ -37,10 +37,6 @@ const PROMPT_FAMILY: Record<FamilyName, string> = { llama: 'none', qwen2: 'qwen'
  * pending rather than weakened, so the day the product is fixed the check is only un-listed).
  */
 const PRODUCT_GAPS: Partial<Record<`${FamilyName}/${'eos-finish' | 'wasm' | 'cache-reuse'}`, string>> = {
-  'qwen2/eos-finish':
-    "generation stops on generation_config.json's second EOS (<|im_end|>, as Qwen2 instruct models list it) but the worker reads EOS ids from config.json only (modelLoader.ts eosTokenIds), so finishReason says 'length' after 5 of 12 tokens",
-  'gpt_bigcode/cache-reuse':
-    'kvCacheReuse.take slices every cache tensor on axis 2 as [batch, heads, past, head_dim]; multi-query GPTBigCode\'s fused key_value is [batch, past, 2 * head_dim], so the slice keeps all 42 kept positions while the worker counts 30 reused, and onnxruntime fails ("Gather_4 indices element out of data bounds, idx=31 must be within the inclusive range [-31,30]")',
   'qwen2/wasm':
     'weights in onnx/model.onnx_data do not load on wasm under Node: onnxruntime-web answers "Failed to load external data file model.onnx_data, error: Module.MountedFiles is not available"',
 };
