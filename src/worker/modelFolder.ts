@@ -63,6 +63,7 @@ export function pickFolderWeights(folder: string, dtype: DtypeChoice, backend: B
       return { dtype: candidate, weightsPath, weightsBytes };
     }
   }
-  const wanted = candidates.map((c) => WEIGHT_FILES[c]).join(' or ');
-  throw new LensError('MODEL_NOT_FOUND', `The model folder ${folder} has no ${wanted}.`);
+  if (candidates.length === 1) throw new LensError('MODEL_NOT_FOUND', `The model folder ${folder} has no ${WEIGHT_FILES[candidates[0]]}.`);
+  const others = candidates.filter((c) => c !== 'fp32').map((c) => path.basename(WEIGHT_FILES[c], '.onnx')).join(', ');
+  throw new LensError('MODEL_NOT_FOUND', `The model folder ${folder} has no weights: neither ${WEIGHT_FILES.fp32} nor any of transformers.js's other weights files (${others}).`);
 }

@@ -217,7 +217,7 @@ describe('inference worker on the tiny fixture model', function () {
       fs.cpSync(fixture, scratch, { recursive: true });
       fs.rmSync(path.join(scratch, 'onnx'), { recursive: true });
       const error = await rejectsWith(client().load(folder(scratch, 'cpu', 'auto')), 'MODEL_NOT_FOUND');
-      assert.match(error.message, /model_quantized\.onnx or onnx\/model\.onnx/);
+      assert.match(error.message, /has no weights: neither onnx\/model\.onnx nor any of transformers\.js's other weights files \(model_quantized, model_int8, .*model_fp16\)/);
     });
 
     it('reports a corrupt ONNX file as damaged', async () => {
