@@ -187,7 +187,8 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
-function idList(value: unknown): number[] {
+/** The token ids a config field holds: one id or a list of them (anything else dropped). */
+export function idList(value: unknown): number[] {
   const values = Array.isArray(value) ? value : [value];
   return values.filter((id): id is number => typeof id === 'number' && Number.isInteger(id) && id >= 0);
 }

@@ -1,21 +1,44 @@
-/** The remote server's API key in VS Code's SecretStorage, one per server origin; never in settings or logs. */
+/**
+ * The remote server's API key in VS Code's SecretStorage, one per server origin; never in settings
+ * or logs. Each completion needs the key: it is read from SecretStorage (a round trip to the
+ * keychain) once per origin and kept in memory until SecretStorage says it changed.
+ */
 
 import type * as vscode from 'vscode';
+import { Disposable } from '../common/disposable';
 
 const PREFIX = 'attentionLens.remote.apiKey:';
 
 /** See the module comment. */
-export class ApiKeyStore {
-  constructor(private readonly secrets: vscode.SecretStorage) {}
+export class ApiKeyStore extends Disposable {
+  private readonly known = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly secrets: vscode.SecretStorage) {
+    super();
+    this.register(secrets.onDidChange((event) => {
+      if (event.key.startsWith(PREFIX)) this.known.delete(event.key.slice(PREFIX.length));
+    }));
+  }
 
   /** The key for `origin`, or undefined when none is set. */
-  async get(origin: string): Promise<string | undefined> {
-    const key = await this.secrets.get(PREFIX + origin);
-    return key ? key : undefined;
+  get(origin: string): Promise<string | undefined> {
+    let key = this.known.get(origin);
+    if (!key) {
+      key = Promise.resolve(this.secrets.get(PREFIX + origin)).then(
+        (value) => value || undefined,
+        (error: unknown) => {
+          this.known.delete(origin); // a failed read is tried again next time
+          throw error;
+        },
+      );
+      this.known.set(origin, key);
+    }
+    return key;
   }
 
   /** Stores `key` for `origin`; an empty key deletes it. */
   async set(origin: string, key: string): Promise<void> {
+    this.known.delete(origin);
     if (key) await this.secrets.store(PREFIX + origin, key);
     else await this.secrets.delete(PREFIX + origin);
   }

@@ -13,6 +13,7 @@ import { LensError } from '../common/errors';
 import { BUNDLED_MODEL_NAME } from '../common/modelSource';
 import type { CompleteParams, DoneEvent, SummarizeParams } from '../common/protocol';
 import { sectionOf, type RemoteSettings } from '../common/settings';
+import type { FimFamily } from '../common/promptFormats';
 import { detectSummaryFormat } from '../common/summaryPrompt';
 import type { CancelSignal } from '../inference/inferenceClient';
 import { readVsCodeSettings } from '../host/vscodeSettings';
@@ -60,7 +61,7 @@ export class RemoteEngine extends Disposable {
   ) {
     super();
     this.consent = new RemoteConsent(context.globalState);
-    this.keys = new ApiKeyStore(context.secrets);
+    this.keys = this.register(new ApiKeyStore(context.secrets));
     this.register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(sectionOf('remote'))) {
@@ -86,7 +87,7 @@ export class RemoteEngine extends Disposable {
       host: address.host,
       url: address.baseUrl,
       format,
-      summaryMode: this.summaryMode(settings, format).kind,
+      summaryMode: this.summaryMode(settings, format.format.family).kind,
       allowed: this.consent.isAllowed(address),
       plainHttpToOtherMachine: !address.secure && !address.loopback,
       ...(this.last ? { last: this.last } : {}),
@@ -105,7 +106,7 @@ export class RemoteEngine extends Disposable {
    * answer: a completion that waited would be stale) and is refused with REMOTE_NOT_ALLOWED.
    */
   async complete(params: CompleteParams, cancel: CancelSignal | undefined): Promise<DoneEvent> {
-    const target = await this.target(false);
+    const target = await this.target(this.settings(), false);
     const done = await remoteComplete(target, params, cancel);
     this.record(done);
     return done;
@@ -114,9 +115,8 @@ export class RemoteEngine extends Disposable {
   /** A summary for a doc comment; the command waits for the user's answer to the consent question. */
   async summarize(params: SummarizeParams, onText: (piece: string) => void, cancel: CancelSignal | undefined): Promise<DoneEvent> {
     const settings = this.settings();
-    const target = await this.target(true);
-    const format = resolveRemoteFormat(settings.promptFamily, settings.model, this.bundledConfig());
-    const done = await remoteSummarize(target, this.summaryMode(settings, format), params, onText, cancel);
+    const target = await this.target(settings, true);
+    const done = await remoteSummarize(target, this.summaryMode(settings, target.format.family), params, onText, cancel);
     this.record(done);
     return done;
   }
@@ -148,8 +148,7 @@ export class RemoteEngine extends Disposable {
     this.log.appendLine(`[remote] API key for ${address.host} ${key.trim() ? 'stored' : 'removed'}`);
   }
 
-  private async target(waitForConsent: boolean): Promise<RemoteTarget> {
-    const settings = this.settings();
+  private async target(settings: RemoteSettings, waitForConsent: boolean): Promise<RemoteTarget> {
     const address = this.address(settings);
     if (!this.consent.isAllowed(address)) {
       const answer = this.consent.ask(address).then((allowed) => {
@@ -169,11 +168,11 @@ export class RemoteEngine extends Disposable {
     };
   }
 
-  private summaryMode(settings: RemoteSettings, format: ResolvedFormat): RemoteSummaryMode {
+  private summaryMode(settings: RemoteSettings, family: FimFamily): RemoteSummaryMode {
     const chat = settings.docComments === 'chat' || (settings.docComments === 'auto' && INSTRUCT_NAME.test(settings.model));
     if (chat) return { kind: 'chat' };
     // lens-coder was trained on its own summary prompt; other base models continue a comment.
-    const trained = format.format.family === 'lens' ? detectSummaryFormat(this.bundledConfig(), false) : { kind: 'comment' as const };
+    const trained = family === 'lens' ? detectSummaryFormat(this.bundledConfig(), false) : { kind: 'comment' as const };
     return { kind: 'completion', format: trained.kind === 'chat' ? { kind: 'comment' } : trained };
   }
 

@@ -11,7 +11,7 @@ import type { ProgressInfo } from '@huggingface/transformers';
 import { LensError } from '../common/errors';
 import { checkHubRevision, hubRevisionCacheDir } from '../common/modelSource';
 import { parametersFromFileSize, readModelShape } from './modelConfig';
-import { detectPromptFormat } from '../common/promptFormats';
+import { detectPromptFormat, idList } from '../common/promptFormats';
 import type { Backend, Dtype, LoadParams, ModelInfo, ModelSource } from '../common/protocol';
 import { parseHubUrl } from '../common/settings';
 import { detectSummaryFormat } from '../common/summaryPrompt';
@@ -204,7 +204,7 @@ export class ModelLoader {
     };
     // generation_config.json may list more end tokens than config.json (Qwen2 instruct: <|im_end|>); generation stops on each.
     const generationConfig = (model as unknown as { generation_config?: { eos_token_id?: unknown } }).generation_config;
-    const eosTokenIds = new Set<number>([...idsOf(config.eos_token_id), ...idsOf(generationConfig?.eos_token_id)]);
+    const eosTokenIds = new Set<number>([...idList(config.eos_token_id), ...idList(generationConfig?.eos_token_id)]);
     const outputs = SessionOutputFilter.install(model);
     const summaryFormat = detectSummaryFormat(config, Boolean((tokenizer as unknown as { chat_template?: unknown }).chat_template));
     const completionStopTokenIds = new Set(promptFormat.stopStrings.map((text) => vocab.get(text)).filter((id): id is number => id !== undefined));
@@ -293,10 +293,4 @@ function isCausalLmType(transformers: TransformersModule, modelType: string): bo
 /** `@revision` for messages and locations, empty for `main`. */
 function revisionLabel(revision: string): string {
   return revision === 'main' ? '' : `@${revision}`;
-}
-
-/** Token ids from a config field that holds one id or a list of them. */
-function idsOf(value: unknown): number[] {
-  const values = Array.isArray(value) ? value : [value];
-  return values.filter((id): id is number => typeof id === 'number' && Number.isInteger(id));
 }
