@@ -37,16 +37,16 @@ export interface DownloadedModel {
 }
 
 /** A file still being written (or given up on): transformers.js's `<file>.tmp.<pid>.<random>`, or `<file>.partial`. */
-const PARTIAL_FILE = /\.tmp\.\d+\.[0-9a-z]+$|\.partial$/i;
+export const PARTIAL_FILE = /\.tmp\.\d+\.[0-9a-z]+$|\.partial$/i;
 
 /** A cache folder of one hub address + revision (see hubRevisionCacheDir). */
-const REVISION_FOLDER = /^rev-[0-9a-f]{32}$/;
+export const REVISION_FOLDER = /^rev-[0-9a-f]{32}$/;
 
 /** A weights file of some dtype inside `onnx/`. */
 const WEIGHTS_FILE = /^model(?:_[a-z0-9]+)?\.onnx$/;
 
 /** Deepest revision nesting looked into (`refs/pr/3` is 3). */
-const MAX_REVISION_DEPTH = 6;
+export const MAX_REVISION_DEPTH = 6;
 
 /** The cache folder inside the extension's global storage (resolveModelSource's `cacheDir`). */
 export function modelCacheDir(globalStoragePath: string): string {
