@@ -12,7 +12,9 @@
  *   1 would be the scores before it) makes ONNX Runtime's CPU kernel fill its fourth output.
  * Every tap is a Cast to float of the tensor (a no-op for fp32 graphs, and float32 data for the
  * capture whatever the model's precision), appended after the existing nodes. Nothing else in the
- * model changes; protobuf-es keeps fields it does not know.
+ * model changes; protobuf-es keeps fields it does not know. Weights kept in external data files stay
+ * there: their tensors keep their relative `location`, and tappedSession.ts tells ONNX Runtime the
+ * folder (onnxExternalData.ts).
  */
 
 import type { GraphProto, ModelProto, NodeProto } from 'onnx-buf';
@@ -37,7 +39,6 @@ type ProtobufModule = typeof import('@bufbuild/protobuf');
 /** GroupQueryAttention's `qk_output` values (ONNX Runtime contrib op): 0 none, 1 before softmax, 2 after. */
 const QK_OUTPUT_AFTER_SOFTMAX = 2n;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
-const EXTERNAL = 1; // TensorProto.DataLocation.EXTERNAL
 
 /** Ops the scores may pass between Q·Kᵀ and the Softmax: scale, mask, softcap, casts and reshapes. */
 const SCORE_PATH_OPS = new Set(['Mul', 'Div', 'Add', 'Sub', 'Where', 'Cast', 'Reshape', 'Identity', 'Tanh']);
@@ -195,11 +196,6 @@ function fusedAttentionProblem(node: NodeProto): string | undefined {
   return undefined;
 }
 
-function usesExternalData(graph: GraphProto): boolean {
-  const tensors = [...graph.initializer, ...graph.node.flatMap((n) => n.attribute.flatMap((a) => (a.t ? [a.t] : [])))];
-  return tensors.some((t) => t.dataLocation === EXTERNAL || t.externalData.length > 0);
-}
-
 async function loadProtobuf(): Promise<{ onnx: OnnxModule; protobuf: ProtobufModule }> {
   // onnx-buf is ESM only. tsc (module commonjs) turns these imports into require(), which loads ESM
   // on Node >= 20.19; webpack bundles both for the worker. Loaded on demand: most models need neither.
@@ -220,12 +216,6 @@ export async function injectAttentionTaps(modelBytes: Uint8Array): Promise<TapIn
   if (!graph) return { bytes: undefined, reason: 'The model file holds no graph.' };
   if (graph.output.some((o) => o.name.startsWith('decoder_attentions.'))) {
     return { bytes: undefined, reason: 'The model already has attention outputs.' };
-  }
-  if (usesExternalData(graph)) {
-    return {
-      bytes: undefined,
-      reason: 'Its weights are stored outside the .onnx file (external data), and Attention Lens cannot add attention outputs to such models yet.',
-    };
   }
 
   const index = indexGraph(graph);

@@ -8,9 +8,14 @@
  * extra cost), and otherwise replaced by one created from the bytes that onnxTapInjector.ts makes.
  * When injection is impossible the original session stays and the reason is reported, so the
  * model still completes and summarises.
+ *
+ * The same seam tells ONNX Runtime where a graph's external data is (onnxExternalData.ts): the
+ * tapped session is built from bytes, which name no folder, and onnxruntime-web (WASM) opens no
+ * files by itself even for a graph given by path, which is how transformers.js passes it in Node.
  */
 
 import * as fs from 'fs';
+import { mountedExternalData, optionsForGraphBytes, readExternalDataLocations, type ExternalDataRuntime, type ExternalDataSessionOptions } from './onnxExternalData';
 import { injectAttentionTaps, type InjectedTaps } from './onnxTapInjector';
 
 /** What a model graph needs for the attention view. */
@@ -53,9 +58,29 @@ export async function decideTaps(outputNames: readonly string[], readModel: () =
 }
 
 /** The ONNX Runtime that transformers.js uses: the one injected for WASM (see ortRuntime.ts), else onnxruntime-node. */
-function sessionFactory(): SessionFactory {
+function sessionFactory(): { factory: SessionFactory; runtime: ExternalDataRuntime } {
   const injected = (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] as { InferenceSession: SessionFactory } | undefined;
-  return (injected ?? (require('onnxruntime-node') as { InferenceSession: SessionFactory })).InferenceSession;
+  if (injected) return { factory: injected.InferenceSession, runtime: 'web' };
+  return { factory: (require('onnxruntime-node') as { InferenceSession: SessionFactory }).InferenceSession, runtime: 'native' };
+}
+
+/** A graph as transformers.js hands it to ONNX Runtime: its file (Node) or its bytes, and the session options. */
+interface GraphRequest {
+  readonly file?: string;
+  bytes?: Uint8Array;
+  options: ExternalDataSessionOptions;
+}
+
+/**
+ * onnxruntime-web cannot open a graph's external data files (it fails with "Module.MountedFiles is
+ * not available"): a graph given by path gets them mounted from its folder. The graph is read here
+ * to find them and handed over as bytes, so it is read once.
+ */
+async function mountExternalDataForWeb(request: GraphRequest): Promise<void> {
+  if (!request.file || request.options.externalData) return;
+  request.bytes = new Uint8Array(await fs.promises.readFile(request.file));
+  const locations = await readExternalDataLocations(request.bytes);
+  if (locations.length) request.options = { ...request.options, externalData: mountedExternalData(request.file, locations) };
 }
 
 /**
@@ -64,21 +89,26 @@ function sessionFactory(): SessionFactory {
  * (its backend table record). Resolves with why attention is unavailable, if it is.
  */
 export async function loadWithAttentionTaps<T>(cpuKernels: boolean, load: () => Promise<T>): Promise<{ loaded: T; attentionUnavailableReason?: string }> {
-  const factory = sessionFactory();
+  const { factory, runtime } = sessionFactory();
   const original = factory.create;
   const reasons: string[] = [];
   factory.create = async function (this: unknown, model: unknown, ...rest: unknown[]): Promise<Session> {
-    const session = await original.call(this, model, ...rest);
-    if (typeof model !== 'string' && !(model instanceof Uint8Array)) return session;
+    // transformers.js calls create(pathOrBytes, options); other shapes pass through untouched.
+    if ((typeof model !== 'string' && !(model instanceof Uint8Array)) || rest.length > 1) return original.call(this, model, ...rest);
+    const options = (rest[0] as ExternalDataSessionOptions | undefined) ?? {};
+    const request: GraphRequest = typeof model === 'string' ? { file: model, options } : { bytes: model, options };
+    if (runtime === 'web') await mountExternalDataForWeb(request);
+    const session = await original.call(this, request.bytes ?? request.file, request.options);
     const decision = await decideTaps(
       session.outputNames,
-      async () => (typeof model === 'string' ? new Uint8Array(await fs.promises.readFile(model)) : model),
+      async () => (request.bytes ??= new Uint8Array(await fs.promises.readFile(request.file!))),
       cpuKernels,
     );
     if (decision.kind === 'unavailable') reasons.push(decision.reason);
     if (decision.kind !== 'injected') return session;
     await session.release();
-    return original.call(this, decision.bytes, ...rest);
+    // The tapped graph is bytes: ONNX Runtime is told where the external data of its file lives.
+    return original.call(this, decision.bytes, request.file ? optionsForGraphBytes(runtime, request.options, request.file) : request.options);
   };
   try {
     const loaded = await load();
