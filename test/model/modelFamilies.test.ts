@@ -63,11 +63,12 @@ describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode, Sta
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });
 
-  /** A fresh worker with `name` loaded from the local hub on `device`. */
-  async function loadFamily(name: FamilyName, device: DeviceChoice): Promise<{ client: InferenceClient; info: ModelInfo }> {
+  /** A fresh worker with `name` loaded from the local hub on `device` (or, `fromFolder`, from its fixture folder). */
+  async function loadFamily(name: FamilyName, device: DeviceChoice, fromFolder = false): Promise<{ client: InferenceClient; info: ModelInfo }> {
     const client = new InferenceClient({ workerPath, startData: { wasmDir, wasmThreads: 1 }, requestTimeoutMs: () => 60_000 });
     clients.push(client);
-    const settings = readSettings((key) => ({ model: `test-org/${name}`, allowDownloads: true, hubUrl: hub.url })[key]);
+    const model = fromFolder ? fixtures.find((f) => f.name === name)!.folder : `test-org/${name}`;
+    const settings = readSettings((key) => ({ model, allowDownloads: true, hubUrl: hub.url })[key]);
     const source = resolveModelSource(settings, { extensionPath: repo, globalStoragePath: path.join(scratch, `${name}-${device}`) });
     const info = await client.load({ source, device, dtype: 'fp32' });
     return { client, info };
@@ -181,6 +182,18 @@ describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode, Sta
           const expected = reference.chat_greedy_ids!;
           assert.ok(done.tokenIds.length > 0, 'no summary tokens');
           assert.deepStrictEqual(done.tokenIds, expected.slice(0, done.tokenIds.length), 'summary ids differ from transformers\'');
+        });
+      }
+
+      if (name === 'qwen2') {
+        it('loads from its folder on wasm, its weights in two external data chunks, with transformers\' greedy ids and attention', async () => {
+          const { folder, reference } = fixture();
+          assert.ok(fs.existsSync(path.join(folder, 'onnx', 'model.onnx_data_1')), 'the fixture has no second external data chunk');
+          const { client, info } = await loadFamily(name, 'wasm', true);
+          assert.strictEqual(info.attentionUnavailableReason, undefined);
+          assertSameGreedy(await client.generate({ priority: 'command', prompt: reference.prompt, maxNewTokens: NEW_TOKENS }), reference.greedy_ids, 'wasm folder');
+          const { capture } = await client.attention({ text: reference.attention_text, maxTokens: 64, origin: { kind: 'selection', label: name } });
+          assert.deepStrictEqual(capture.tokenIds, reference.attention_ids);
         });
       }
 
