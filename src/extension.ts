@@ -17,6 +17,9 @@ import { ActiveEngine } from './host/activeEngine';
 import { ModelService } from './inference/modelService';
 import type { ModelState } from './inference/modelState';
 import { RemoteEngine } from './remote/remoteEngine';
+import { ApiKeyStore, HUB_TOKEN_PREFIX } from './remote/apiKeyStore';
+import { DownloadNotification } from './host/downloadNotification';
+import { hubTokenOrigin } from './host/hubTokenCommand';
 
 /** What other extensions and the integration tests can see. */
 export interface AttentionLensApi {
@@ -41,13 +44,14 @@ let shutdownModel: (() => Promise<void>) | undefined;
 /** Activates the extension: one model service, its status bar item and the commands. */
 export function activate(context: vscode.ExtensionContext): AttentionLensApi {
   const output = vscode.window.createOutputChannel('Attention Lens');
-  const models = new ModelService(context, () => readVsCodeSettings('model'));
+  const hubTokens = new ApiKeyStore(context.secrets, HUB_TOKEN_PREFIX);
+  const models = new ModelService(context, () => readVsCodeSettings('model'), (hubUrl) => hubTokens.get(hubTokenOrigin(hubUrl)));
   shutdownModel = () => models.shutdown();
   const remote = new RemoteEngine(context, output);
   const engine = new ActiveEngine(models, remote);
-  context.subscriptions.push(output, models, remote, new StatusBar(models.onDidChangeState, models.state, remote));
+  context.subscriptions.push(output, hubTokens, models, remote, new StatusBar(models.onDidChangeState, models.state, remote), new DownloadNotification(models));
 
-  registerModelCommands(context, models, remote, output);
+  registerModelCommands(context, models, remote, output, hubTokens);
   registerWalkthroughCommands(context);
 
   const recent = new RecentOutputs();

@@ -5,6 +5,10 @@ export type ErrorCode =
   | 'MODEL_INVALID'
   | 'DOWNLOAD_NOT_ALLOWED'
   | 'DOWNLOAD_FAILED'
+  /** The user cancelled a model's download; what was fetched is kept to resume. */
+  | 'DOWNLOAD_CANCELLED'
+  /** The Hub refused a file (HTTP 401/403): a gated or private model that needs an access token. */
+  | 'DOWNLOAD_UNAUTHORIZED'
   | 'BACKEND_UNAVAILABLE'
   /** The device asked for needs the other ONNX Runtime build than the worker runs; the host starts a new worker. */
   | 'RUNTIME_MISMATCH'
@@ -39,13 +43,15 @@ export type ErrorCode =
   | 'REMOTE_NOT_ALLOWED';
 
 /** What the user can do about an error; the host turns it into a notification button. */
-export type ErrorAction = 'openSettings' | 'allowDownloads' | 'reload' | 'setApiKey' | 'allowRemote' | 'none';
+export type ErrorAction = 'openSettings' | 'allowDownloads' | 'reload' | 'setApiKey' | 'setHubToken' | 'allowRemote' | 'none';
 
 const ACTIONS: Readonly<Record<ErrorCode, ErrorAction>> = {
   MODEL_NOT_FOUND: 'openSettings',
   MODEL_INVALID: 'openSettings',
   DOWNLOAD_NOT_ALLOWED: 'allowDownloads',
   DOWNLOAD_FAILED: 'reload',
+  DOWNLOAD_CANCELLED: 'none',
+  DOWNLOAD_UNAUTHORIZED: 'setHubToken',
   BACKEND_UNAVAILABLE: 'openSettings',
   RUNTIME_MISMATCH: 'reload',
   NOT_LOADED: 'reload',

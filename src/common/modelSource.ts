@@ -135,6 +135,15 @@ export function hubRevisionCacheDir(cacheDir: string, hubUrl: string, revision: 
   return path.join(cacheDir, `rev-${key}`);
 }
 
+/**
+ * The folder one Hub model revision is downloaded into: `<revision cache>/<owner>/<name>/` for
+ * `main`, `<owner>/<name>/<revision parts>/` for another (the layout downloadedModels.ts reads).
+ * `revision` must have passed checkHubRevision.
+ */
+export function hubModelFolder(cacheDir: string, hubUrl: string, modelId: string, revision: string): string {
+  return path.join(hubRevisionCacheDir(cacheDir, hubUrl, revision), ...modelId.split('/'), ...(revision === 'main' ? [] : revision.split('/')));
+}
+
 /** A short name for the status bar. */
 export function sourceDisplayName(source: ModelSource): string {
   return source.kind === 'folder' ? source.displayName : source.modelId;

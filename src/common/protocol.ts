@@ -38,6 +38,8 @@ export interface LoadParams {
   readonly source: ModelSource;
   readonly device: DeviceChoice;
   readonly dtype: DtypeChoice;
+  /** Hugging Face access token for a gated or private Hub model (from SecretStorage; never logged). */
+  readonly hubToken?: string;
 }
 
 export interface LoadRequest extends Envelope<'load'>, LoadParams {}
@@ -162,12 +164,30 @@ export interface ModelInfo {
   readonly memoryWarning?: string;
 }
 
+/** Where the download of a Hub model's files stands (see hubDownloader.ts). */
+export interface DownloadStatus {
+  /** The file being fetched, as the Hub names it (`onnx/model_quantized.onnx`). */
+  readonly file: string;
+  /** Bytes in the folder so far, over every file this download fetches (resumed bytes included). */
+  readonly receivedBytes: number;
+  /** Bytes of every file this download fetches; undefined when the Hub did not say. */
+  readonly totalBytes?: number;
+  /** Over the last seconds; 0 until measured. */
+  readonly bytesPerSecond: number;
+  readonly secondsLeft?: number;
+}
+
 export interface ProgressEvent {
   readonly type: 'progress';
   readonly id: number;
   readonly file: string;
   /** 0..1 over all files of the model. */
   readonly fraction: number;
+  /**
+   * Set while a Hub model's files download; the worker still serves its current model meanwhile.
+   * The last event of a download has `receivedBytes === totalBytes`; the model then loads.
+   */
+  readonly download?: DownloadStatus;
 }
 
 export interface ReadyEvent {

@@ -20,6 +20,8 @@ export const COMMANDS = {
   summarizeSelection: 'attentionLens.summarizeSelection',
   setRemoteApiKey: 'attentionLens.setRemoteApiKey',
   allowRemoteServer: 'attentionLens.allowRemoteServer',
+  setHubToken: 'attentionLens.setHubToken',
+  deleteDownloadedModels: 'attentionLens.deleteDownloadedModels',
   // The walkthrough's buttons: each opens a sample file, then runs the product command on it.
   walkthroughTryCompletion: 'attentionLens.walkthrough.tryCompletion',
   walkthroughTryDocComment: 'attentionLens.walkthrough.tryDocComment',

@@ -11,6 +11,7 @@ const BUTTONS = {
   allowDownloads: 'Allow Downloads',
   reload: 'Reload Model',
   setApiKey: 'Set API Key',
+  setHubToken: 'Set Hugging Face Token',
   allowRemote: 'Allow the Server',
 } as const;
 
@@ -34,6 +35,9 @@ export async function notifyModelError(code: ErrorCode, message: string): Promis
       return;
     case 'setApiKey':
       await vscode.commands.executeCommand(COMMANDS.setRemoteApiKey);
+      return;
+    case 'setHubToken':
+      await vscode.commands.executeCommand(COMMANDS.setHubToken);
       return;
     case 'allowRemote':
       await vscode.commands.executeCommand(COMMANDS.allowRemoteServer);

@@ -9,9 +9,12 @@ import { COMMANDS } from './commandIds';
 import { notifyModelError } from './errorNotifier';
 import { modelInfoDetails, modelInfoLine, notReadyLine, remoteInfoDetails, remoteInfoLine } from './modelInfoCommand';
 import { selectModel } from './selectModelCommand';
+import { deleteDownloadedModels } from './deleteModelsCommand';
+import { setHubToken } from './hubTokenCommand';
+import type { ApiKeyStore } from '../remote/apiKeyStore';
 
 /** Registers the commands and tells the user about load errors once each, with an action. */
-export function registerModelCommands(context: vscode.ExtensionContext, models: ModelService, remote: RemoteEngine, output: vscode.OutputChannel): void {
+export function registerModelCommands(context: vscode.ExtensionContext, models: ModelService, remote: RemoteEngine, output: vscode.OutputChannel, hubTokens: ApiKeyStore): void {
   let lastError: string | undefined;
   // Called from activate(): the first `ready` gives the cold start as a user feels it.
   const activatedAt = performance.now();
@@ -22,7 +25,8 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
       // A failed load may leave the previous model serving (a ready state with an error): told all the same.
       if (state.error && state.error !== lastError && state.errorCode !== 'WORKER_CRASHED') {
         output.appendLine(`[error] ${state.errorCode}: ${state.error}`);
-        void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
+        // A cancelled download is the user's own doing: its notification says what happens next.
+        if (state.errorCode !== 'DOWNLOAD_CANCELLED') void notifyModelError(state.errorCode ?? 'INTERNAL', state.error);
       }
       // Log each loaded model once, not again for each ready state that keeps it (a failed load leaves it serving).
       if (state.state === 'ready' && state.info && state.info !== lastLoggedInfo) {
@@ -55,10 +59,12 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
       });
     }),
     vscode.commands.registerCommand(COMMANDS.selectModel, () => selectModel(context)),
+    vscode.commands.registerCommand(COMMANDS.deleteDownloadedModels, () => deleteDownloadedModels(context)),
     vscode.commands.registerCommand(COMMANDS.reloadModel, () => models.reload()),
-    vscode.commands.registerCommand(COMMANDS.setRemoteApiKey, () => remote.promptForApiKey().catch((error: unknown) => reportRemoteError(error))),
-    vscode.commands.registerCommand(COMMANDS.allowRemoteServer, () => remote.askConsent().catch((error: unknown) => reportRemoteError(error))),
+    vscode.commands.registerCommand(COMMANDS.setRemoteApiKey, () => remote.promptForApiKey().catch((error: unknown) => reportCommandError(error))),
+    vscode.commands.registerCommand(COMMANDS.allowRemoteServer, () => remote.askConsent().catch((error: unknown) => reportCommandError(error))),
     vscode.commands.registerCommand(COMMANDS.showLog, () => output.show(true)),
+    vscode.commands.registerCommand(COMMANDS.setHubToken, () => setHubToken(hubTokens, models, output).catch((error: unknown) => reportCommandError(error))),
   );
 }
 
@@ -67,7 +73,7 @@ function showRemoteInfo(remote: RemoteEngine, local: ModelState, output: vscode.
   try {
     description = remote.describe();
   } catch (error) {
-    reportRemoteError(error);
+    reportCommandError(error);
     return;
   }
   output.appendLine('— Model info —');
@@ -78,7 +84,7 @@ function showRemoteInfo(remote: RemoteEngine, local: ModelState, output: vscode.
 }
 
 /** A remote engine that is not set up: the message names the setting, the button opens it. */
-function reportRemoteError(error: unknown): void {
+function reportCommandError(error: unknown): void {
   if (error instanceof LensError) void notifyModelError(error.code, error.message);
   else void vscode.window.showErrorMessage(`Attention Lens: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -2,12 +2,15 @@
 
 import type { ModelState } from '../inference/modelState';
 import type { RemoteDescription } from '../remote/remoteEngine';
+import { downloadMessage, downloadPercent } from './downloadText';
 
 /** Words for a state, as the status bar shows them. */
 export function stateLabel(state: ModelState): string {
   switch (state.state) {
-    case 'loading':
-      return state.progress !== undefined && state.progress > 0 ? `loading ${Math.round(state.progress * 100)}%` : 'loading…';
+    case 'loading': {
+      const verb = state.download ? 'downloading' : 'loading';
+      return state.progress !== undefined && state.progress > 0 ? `${verb} ${Math.round(state.progress * 100)}%` : `${verb}…`;
+    }
     case 'idle':
     case 'ready':
     case 'error':
@@ -25,10 +28,19 @@ function backendLabel(state: ModelState): string {
   return state.info?.backendFallback && state.info.backend === state.backend ? `${state.backend} (fallback)` : state.backend;
 }
 
-/** "lens-coder · cpu · ready", without the icon. */
+/** "↓ Qwen2.5-Coder-0.5B-Instruct 34%" while the next model downloads; empty otherwise. */
+function downloadLabel(state: ModelState): string {
+  const download = state.download;
+  if (!download) return '';
+  const percent = downloadPercent(download);
+  return `↓ ${download.modelName.split('/').pop() ?? download.modelName}${percent === undefined ? '' : ` ${percent}%`}`;
+}
+
+/** "lens-coder · cpu · ready", without the icon; a download of the next model is added. */
 export function statusBarText(state: ModelState): string {
   const backend = backendLabel(state);
-  return `${state.modelName ?? 'Attention Lens'}${backend ? ` · ${backend}` : ''} · ${stateLabel(state)}`;
+  const download = state.state === 'ready' ? downloadLabel(state) : '';
+  return `${state.modelName ?? 'Attention Lens'}${backend ? ` · ${backend}` : ''} · ${stateLabel(state)}${download ? ` · ${download}` : ''}`;
 }
 
 /** One line of what runs, then why this backend, then any error. */
@@ -36,6 +48,7 @@ export function statusBarTooltip(state: ModelState): string {
   const backend = backendLabel(state);
   const lines = [`Attention Lens: ${state.modelName ?? 'Attention Lens'}${backend ? ` on ${backend}` : ''} — ${stateLabel(state)}`];
   if (state.info && state.info.backend === state.backend) lines.push(`Backend: ${state.info.backendReason}`);
+  if (state.download) lines.push(`Downloading ${state.download.modelName}: ${downloadMessage(state.download)}`);
   if (state.error) lines.push(state.error);
   return lines.join('\n');
 }

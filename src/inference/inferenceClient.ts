@@ -20,6 +20,7 @@ import type {
   CompleteParams,
   CompleteRequest,
   DoneEvent,
+  DownloadStatus,
   GenerateParams,
   GenerateRequest,
   LoadParams,
@@ -49,7 +50,8 @@ export interface GenerateHandlers {
 }
 
 export interface ClientEvents {
-  readonly onProgress?: (file: string, fraction: number) => void;
+  /** A load's progress; `download` is set while a Hub model's files download (the current model still serves). */
+  readonly onProgress?: (file: string, fraction: number, download?: DownloadStatus) => void;
   /**
    * The worker died; in-flight requests were rejected with `error`. `restartInMs` is undefined
    * when no restart follows: nothing to load, or the client gave up (WORKER_CRASH_LOOP).
@@ -63,7 +65,7 @@ export interface ClientOptions {
   readonly workerPath: string;
   readonly startData: WorkerStartData;
   readonly requestTimeoutMs: () => number;
-  /** Load timeout; loading a big model on WASM can be slow. */
+  /** Load timeout, counted from the load's last progress event (a download of gigabytes takes as long as it takes while bytes arrive); loading a big model on WASM can be slow. */
   readonly loadTimeoutMs?: number;
   readonly events?: ClientEvents;
   /**
@@ -159,10 +161,11 @@ export class InferenceClient {
   private sendLoad(params: LoadParams): Promise<ModelInfo> {
     const request: LoadRequest = { type: 'load', id: this.nextId++, ...params };
     this.lastLoad = request;
-    return this.track<ModelInfo>(request, this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, undefined, (event, resolve) => {
+    return this.track<ModelInfo>(request, this.options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS, undefined, (event, resolve, restartTimeout) => {
       switch (event.type) {
         case 'progress':
-          this.options.events?.onProgress?.(event.file, event.fraction);
+          restartTimeout();
+          this.options.events?.onProgress?.(event.file, event.fraction, event.download);
           return;
         case 'ready':
           this.crashesInRow = 0;
@@ -173,6 +176,18 @@ export class InferenceClient {
           return;
       }
     });
+  }
+
+  /**
+   * Stops the download of the load in flight, if one runs: the worker answers its load with
+   * DOWNLOAD_CANCELLED and goes on serving its current model. A load past its download (building
+   * sessions) cannot stop and goes on. Returns whether a load was asked to stop.
+   */
+  cancelLoad(): boolean {
+    const load = this.lastLoad ? this.pending.get(this.lastLoad.id) : undefined;
+    if (!load?.worker) return false;
+    load.worker.postMessage({ type: 'cancel', id: load.id } satisfies WorkerRequest);
+    return true;
   }
 
   /** Generates; resolves with the final `done` event (also when cancelled), rejects on error/timeout/crash. */
@@ -245,8 +260,8 @@ export class InferenceClient {
     request: WorkerRequest,
     timeoutMs: number,
     cancel: CancelSignal | undefined,
-    /** Handles the request's events; an `error` event rejects the request before it gets here. */
-    onEvent: (event: WorkerEvent, resolve: (value: T) => void) => void,
+    /** Handles the request's events; an `error` event rejects the request before it gets here. `restartTimeout` counts the timeout from now. */
+    onEvent: (event: WorkerEvent, resolve: (value: T) => void, restartTimeout: () => void) => void,
   ): Promise<T> {
     if (this.disposed) return Promise.reject(shutDownError());
     const id = request.id;
@@ -272,12 +287,16 @@ export class InferenceClient {
         answered: false,
         onEvent: (event) => {
           if (event.type === 'error') settleReject(new LensError(event.code, event.message));
-          else onEvent(event, settleResolve);
+          else onEvent(event, settleResolve, restartTimeout);
         },
         reject: settleReject,
       };
       this.pending.set(id, pending);
-      const timer = setTimeout(() => this.timedOut(pending, timeoutMs), timeoutMs);
+      let timer = setTimeout(() => this.timedOut(pending, timeoutMs), timeoutMs);
+      const restartTimeout = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => this.timedOut(pending, timeoutMs), timeoutMs);
+      };
       if (cancel) {
         if (cancel.isCancellationRequested) {
           // Never started: answer as the worker would, without a round trip.

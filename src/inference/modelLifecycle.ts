@@ -10,7 +10,7 @@
 
 import { LensError, type ErrorCode } from '../common/errors';
 import { resolveModelSource, sourceDisplayName, type SourcePaths } from '../common/modelSource';
-import type { DeviceChoice, LoadParams } from '../common/protocol';
+import type { DeviceChoice, DownloadStatus, LoadParams } from '../common/protocol';
 import type { LensSettings } from '../common/settings';
 import { InferenceClient, type ClientOptions } from './inferenceClient';
 import type { ModelState } from './modelState';
@@ -24,7 +24,16 @@ export const SHUTDOWN_BOUND_MS = EXIT_GRACE_MS + 1000;
  * before the old one was let go, or the worker loaded the old one again (anything else it cannot
  * restore is NOT_LOADED), or the load was never sent.
  */
-const KEEPS_PREVIOUS_MODEL: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['MODEL_NOT_FOUND', 'MODEL_INVALID', 'DOWNLOAD_NOT_ALLOWED', 'DOWNLOAD_FAILED', 'BACKEND_UNAVAILABLE']);
+const KEEPS_PREVIOUS_MODEL: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'MODEL_NOT_FOUND',
+  'MODEL_INVALID',
+  'DOWNLOAD_NOT_ALLOWED',
+  'DOWNLOAD_FAILED',
+  'DOWNLOAD_CANCELLED',
+  'DOWNLOAD_UNAUTHORIZED',
+  'NOT_ENOUGH_MEMORY',
+  'BACKEND_UNAVAILABLE',
+]);
 
 /** What the settings ask to load now: a load, or the reason none can start (e.g. downloads are off). */
 export type LoadPlan =
@@ -44,8 +53,8 @@ export function planFromSettings(settings: LensSettings, paths: SourcePaths): Lo
 export interface LifecycleOptions {
   /** How to start the worker; the lifecycle adds the events it listens to and the restart's load. */
   readonly client: Omit<ClientOptions, 'events' | 'reloadAfterRestart'>;
-  /** Reads the settings now (never cached) and says what to load. */
-  readonly plan: () => LoadPlan;
+  /** Reads the settings now (never cached) and says what to load; async where a secret is read for it (a Hub token). */
+  readonly plan: () => LoadPlan | Promise<LoadPlan>;
   /** Called on every state change. */
   readonly onState: (state: ModelState) => void;
 }
@@ -67,6 +76,8 @@ export class ModelLifecycle {
   /** The latest reload, to its end. */
   private loading: Promise<void> = Promise.resolve();
   private shutdownDone: Promise<void> | undefined;
+  /** Called at the next state change (whenUsable waits for one). */
+  private stateWaiters: (() => void)[] = [];
 
   constructor(private readonly options: LifecycleOptions) {
     this.client = new InferenceClient({
@@ -74,9 +85,7 @@ export class ModelLifecycle {
       // A fresh worker loads what the settings say now, not what they said at the last load.
       reloadAfterRestart: () => this.reload().then(() => this.whenLoaded()),
       events: {
-        onProgress: (_file, fraction) => {
-          if (this.current.state === 'loading') this.setState({ ...this.current, progress: fraction });
-        },
+        onProgress: (_file, fraction, download) => this.progressed(fraction, download),
         onCrash: (error) => this.crashed(error),
       },
     });
@@ -90,6 +99,51 @@ export class ModelLifecycle {
   private setState(next: ModelState): void {
     this.current = next;
     this.options.onState(next);
+    for (const waiter of this.stateWaiters.splice(0)) waiter();
+  }
+
+  /**
+   * A load's progress. While its files download the model that serves goes on serving (the state
+   * stays `ready`, with the download beside it); once they are in, the load takes over (`loading`).
+   */
+  private progressed(fraction: number, download: DownloadStatus | undefined): void {
+    const loadingName = this.current.state === 'loading' ? this.current.modelName : this.current.download?.modelName;
+    if (loadingName === undefined) return; // no load of ours is under way (a stray event after its end)
+    const downloading = download && download.receivedBytes !== download.totalBytes;
+    if (downloading && this.serving) {
+      this.setState({ ...this.serving, download: { ...download, modelName: loadingName } });
+      return;
+    }
+    this.setState({
+      state: 'loading',
+      modelName: loadingName,
+      progress: fraction,
+      ...(downloading ? { download: { ...download, modelName: loadingName } } : {}),
+    });
+  }
+
+  /**
+   * Resolves once a request may be sent: no load is under way, or one is but only downloads while
+   * a model serves (the worker runs requests on that model meanwhile).
+   */
+  async whenUsable(): Promise<void> {
+    for (;;) {
+      if (this.current.state === 'ready' && this.current.download) return;
+      const loading = this.loading;
+      let settled = false;
+      await Promise.race([
+        loading.then(() => {
+          settled = true;
+        }),
+        new Promise<void>((resolve) => this.stateWaiters.push(resolve)),
+      ]);
+      if (settled && this.loading === loading) return;
+    }
+  }
+
+  /** Stops the download under way, if any (see InferenceClient.cancelLoad); the model that serves goes on. */
+  cancelDownload(): boolean {
+    return this.current.download !== undefined && this.client.cancelLoad();
   }
 
   /**
@@ -121,7 +175,8 @@ export class ModelLifecycle {
   /** Reads the settings and sends their load; `finished` settles once its outcome is in the state. */
   private async send(generation: number): Promise<{ readonly finished: Promise<void> } | undefined> {
     if (generation !== this.generation) return undefined; // a newer reload came while this one waited
-    const plan = this.options.plan();
+    const plan = await this.options.plan();
+    if (generation !== this.generation) return undefined;
     if (plan.kind === 'refused') {
       this.fail(plan.error, plan.modelName);
       return undefined;

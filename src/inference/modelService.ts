@@ -20,8 +20,11 @@ export class ModelService extends Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   private readonly lifecycle: ModelLifecycle;
 
-  /** `currentSettings` reads the model settings now (never cached); the host passes VS Code's. */
-  constructor(context: vscode.ExtensionContext, currentSettings: () => LensSettings) {
+  /**
+   * `currentSettings` reads the model settings now (never cached); the host passes VS Code's.
+   * `hubToken` gives the Hugging Face token stored for a hub address, sent only with a Hub load to that address.
+   */
+  constructor(context: vscode.ExtensionContext, currentSettings: () => LensSettings, hubToken: (hubUrl: string) => Promise<string | undefined> = async () => undefined) {
     super();
     const paths = { extensionPath: context.extensionPath, globalStoragePath: context.globalStorageUri.fsPath };
     this.lifecycle = new ModelLifecycle({
@@ -34,7 +37,12 @@ export class ModelService extends Disposable {
         },
         requestTimeoutMs: () => currentSettings().requestTimeoutMs,
       },
-      plan: () => planFromSettings(currentSettings(), paths),
+      plan: async () => {
+        const plan = planFromSettings(currentSettings(), paths);
+        if (plan.kind !== 'load' || plan.params.source.kind !== 'hub') return plan;
+        const token = await hubToken(plan.params.source.hubUrl);
+        return token ? { ...plan, params: { ...plan.params, hubToken: token } } : plan;
+      },
       onState: (state) => this.stateEmitter.fire(state),
     });
     this.register({ dispose: () => void this.shutdown() });
@@ -58,6 +66,11 @@ export class ModelService extends Disposable {
   /** Loads the model named by the settings; errors end in the `error` state (never thrown). */
   reload(): Promise<void> {
     return this.lifecycle.reload();
+  }
+
+  /** Stops the download of the next model, if one runs; the model that serves goes on. Returns whether one was stopped. */
+  cancelDownload(): boolean {
+    return this.lifecycle.cancelDownload();
   }
 
   /** Resolves once the current load attempt has finished (successfully or not). */
@@ -90,7 +103,7 @@ export class ModelService extends Disposable {
 
   /** Waits for a load in progress; throws the load's error when no model can serve the request. */
   private async whenUsable(): Promise<void> {
-    await this.whenLoaded();
+    await this.lifecycle.whenUsable();
     const refusal = this.lifecycle.refusal();
     if (refusal) throw refusal;
   }

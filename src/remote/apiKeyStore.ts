@@ -7,16 +7,22 @@
 import type * as vscode from 'vscode';
 import { Disposable } from '../common/disposable';
 
-const PREFIX = 'attentionLens.remote.apiKey:';
+const API_KEY_PREFIX = 'attentionLens.remote.apiKey:';
+/** The Hugging Face access token for gated models, kept the same way per hub origin. */
+export const HUB_TOKEN_PREFIX = 'attentionLens.hubToken:';
 
 /** See the module comment. */
 export class ApiKeyStore extends Disposable {
   private readonly known = new Map<string, Promise<string | undefined>>();
 
-  constructor(private readonly secrets: vscode.SecretStorage) {
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    /** Where in SecretStorage these secrets live (the remote server's API keys by default). */
+    private readonly prefix = API_KEY_PREFIX,
+  ) {
     super();
     this.register(secrets.onDidChange((event) => {
-      if (event.key.startsWith(PREFIX)) this.known.delete(event.key.slice(PREFIX.length));
+      if (event.key.startsWith(prefix)) this.known.delete(event.key.slice(prefix.length));
     }));
   }
 
@@ -24,7 +30,7 @@ export class ApiKeyStore extends Disposable {
   get(origin: string): Promise<string | undefined> {
     let key = this.known.get(origin);
     if (!key) {
-      key = Promise.resolve(this.secrets.get(PREFIX + origin)).then(
+      key = Promise.resolve(this.secrets.get(this.prefix + origin)).then(
         (value) => value || undefined,
         (error: unknown) => {
           this.known.delete(origin); // a failed read is tried again next time
@@ -39,7 +45,7 @@ export class ApiKeyStore extends Disposable {
   /** Stores `key` for `origin`; an empty key deletes it. */
   async set(origin: string, key: string): Promise<void> {
     this.known.delete(origin);
-    if (key) await this.secrets.store(PREFIX + origin, key);
-    else await this.secrets.delete(PREFIX + origin);
+    if (key) await this.secrets.store(this.prefix + origin, key);
+    else await this.secrets.delete(this.prefix + origin);
   }
 }

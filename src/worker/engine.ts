@@ -11,12 +11,13 @@ import { LensError } from '../common/errors';
 import { readModelShape } from './modelConfig';
 import { completionPromptParts } from '../common/promptFormats';
 import type { PromptPart } from '../common/promptParts';
-import type { CompleteParams, GenerateParams, ModelInfo, SummarizeParams } from '../common/protocol';
+import type { CompleteParams, GenerateParams, LoadParams, ModelInfo, SummarizeParams } from '../common/protocol';
 import type { StopRules } from '../common/stopRules';
 import { summaryChatMessages, summaryPromptParts } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
 import { releaseModel, type LoadedModel } from './loadedModel';
-import { ModelLoader, type LoaderOptions, type LoadOptions } from './modelLoader';
+import type { FetchedHubModel } from './hubModelFetch';
+import { ModelLoader, type FetchOptions, type LoaderOptions, type LoadOptions } from './modelLoader';
 import { partsAroundPlaceholder, PromptEncoder } from './promptEncoder';
 import { runGreedy, type GenerateResult, type StreamHandlers } from './greedyGeneration';
 
@@ -55,6 +56,11 @@ export class Engine {
   /** The loaded model's facts, if one is loaded. */
   get info(): ModelInfo | undefined {
     return this.loaded?.info;
+  }
+
+  /** Downloads a Hub model's files without touching the model that serves (see ModelLoader.fetchHub). */
+  fetchHub(options: LoadParams, fetch: FetchOptions): Promise<FetchedHubModel> {
+    return this.loader.fetchHub(options, fetch);
   }
 
   /**

@@ -32,11 +32,21 @@ export interface DownloadPlanFile {
 /** Where a download stands; `fraction` and `secondsLeft` are over all files this call fetches. */
 export interface DownloadProgress {
   readonly file: string;
+  /** Of `file`. */
   readonly receivedBytes: number;
   readonly totalBytes?: number;
+  /** Over every file this call fetches (a resumed file's earlier bytes included). */
+  readonly overallReceivedBytes: number;
+  readonly overallTotalBytes?: number;
   readonly bytesPerSecond: number;
   readonly secondsLeft?: number;
   readonly fraction?: number;
+}
+
+/** A file the Hub has, as its HEAD answer sized it (before any body is fetched). */
+export interface PlannedFile {
+  readonly path: string;
+  readonly totalBytes?: number;
 }
 
 /** What to fetch, from where, into where. */
@@ -54,6 +64,8 @@ export interface DownloadOptions {
   readonly token?: string;
   /** Free bytes on the disk holding `dir`; fs.statfs unless given (tests inject a small disk). */
   readonly freeBytes?: (dir: string) => Promise<number>;
+  /** Sees the files still to fetch, sized, before any body is fetched; throws to refuse them (e.g. a model too big for memory). */
+  readonly approve?: (files: readonly PlannedFile[]) => void;
 }
 
 /** What a download did: every planned file now in the folder, those that were there already, bytes fetched. */
@@ -67,19 +79,50 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_EVERY_MS = 100;
 const MANIFEST = '.hub-download.json';
 const MAX_REDIRECTS = 5;
+/** transformers.js's own limit on external data chunks. */
+const MAX_DATA_CHUNKS = 100;
 
-/** The files transformers.js reads for a causal LM in `dtype` (suffix as WEIGHT_FILES names it), with the graph's external data. */
-export function modelFilesFor(dtype: 'fp32' | 'q8' | string): DownloadPlanFile[] {
+/**
+ * The files transformers.js reads for a causal LM in `dtype` (suffix as WEIGHT_FILES names it), with
+ * the graph's external data: `dataChunks` files as config.json's `transformers.js_config.use_external_data_format`
+ * counts them (`model.onnx_data`, `model.onnx_data_1`, …), or when it says nothing one optional
+ * `model.onnx_data` (onnxruntime-node reads such a file beside its graph without being told).
+ */
+export function modelFilesFor(dtype: 'fp32' | 'q8' | string, dataChunks = 0): DownloadPlanFile[] {
   if (!isOneOf(dtype, DTYPES)) throw new LensError('BAD_REQUEST', `Unknown dtype "${dtype}": expected one of ${DTYPES.join(', ')}.`);
+  if (!Number.isInteger(dataChunks) || dataChunks < 0 || dataChunks > MAX_DATA_CHUNKS) {
+    throw new LensError('MODEL_INVALID', `config.json asks for ${dataChunks} external data files; transformers.js reads 0 to ${MAX_DATA_CHUNKS}.`);
+  }
   const graph = WEIGHT_FILES[dtype];
+  const data = dataChunks === 0
+    ? [{ path: `${graph}_data`, required: false }]
+    : Array.from({ length: dataChunks }, (_, i) => ({ path: `${graph}_data${i === 0 ? '' : `_${i}`}`, required: true }));
   return [
     { path: 'config.json', required: true },
     { path: 'tokenizer.json', required: true },
     { path: 'tokenizer_config.json', required: true },
     { path: 'generation_config.json', required: false },
+    // Newer exports keep the chat template in its own file; transformers.js's tokenizer reads it.
+    { path: 'chat_template.jinja', required: false },
     { path: graph, required: true },
-    { path: `${graph}_data`, required: false },
+    ...data,
   ];
+}
+
+/**
+ * The first of `files` the Hub has (one HEAD each, in order), or undefined when it has none of them;
+ * a file already in `targetDir` is taken without a request.
+ */
+export async function firstHubFile(options: Omit<DownloadOptions, 'files'>, files: readonly string[]): Promise<string | undefined> {
+  files.forEach(checkPlanPath);
+  const asked: DownloadOptions = { ...options, files: files.map((file) => ({ path: file, required: false })) };
+  const local = files.find((file) => fs.existsSync(finalPath(asked, file)));
+  if (local) return local;
+  const http = new HubHttp(asked);
+  for (const file of files) {
+    if (await http.describe({ path: file, required: false })) return file;
+  }
+  return undefined;
 }
 
 /** Fetches the planned files that are not in `targetDir` yet; see the module header for the guarantees. */
@@ -100,6 +143,7 @@ export async function downloadModelFiles(options: DownloadOptions): Promise<Down
     else absent.push(file.path);
   }
 
+  options.approve?.(remote.map((file) => ({ path: file.path, totalBytes: file.totalBytes })));
   fs.mkdirSync(options.targetDir, { recursive: true });
   await checkFreeSpace(options, remote);
 
@@ -118,14 +162,14 @@ interface RemoteFile {
   readonly digest: ExpectedDigest;
 }
 
-/** Adds `<graph>_data` (optional) after every `.onnx` graph in the plan that does not list it. */
+/** Adds `<graph>_data` (optional) after every `.onnx` graph in the plan that does not list it (nor its chunks). */
 function withExternalData(files: readonly DownloadPlanFile[]): DownloadPlanFile[] {
   const plan: DownloadPlanFile[] = [];
   for (const file of files) {
     if (plan.some((p) => p.path === file.path)) continue;
     plan.push(file);
     const data = `${file.path}_data`;
-    if (file.path.endsWith('.onnx') && !files.some((f) => f.path === data)) plan.push({ path: data, required: false });
+    if (file.path.endsWith('.onnx') && !files.some((f) => f.path.startsWith(data))) plan.push({ path: data, required: false });
   }
   return plan;
 }
@@ -215,6 +259,8 @@ class OverallProgress {
       file: file.path,
       receivedBytes,
       totalBytes: file.totalBytes,
+      overallReceivedBytes: overall,
+      ...(this.totalBytes === undefined ? {} : { overallTotalBytes: this.totalBytes }),
       bytesPerSecond,
       secondsLeft: this.totalBytes === undefined ? undefined : secondsLeft(this.totalBytes - overall, bytesPerSecond),
       fraction: this.totalBytes ? Math.min(1, overall / this.totalBytes) : undefined,
@@ -397,7 +443,7 @@ class HubHttp {
   }
 
   private cancelled(file: string): LensError {
-    return new LensError('DOWNLOAD_FAILED', `The download of ${file} from ${this.host} was cancelled; run again to resume it.`);
+    return new LensError('DOWNLOAD_CANCELLED', `The download of ${this.options.modelId} (at ${file}) from ${this.host} was cancelled; what came is kept, and the next load resumes it.`);
   }
 
   private statusError(status: number, file: string): LensError {
@@ -406,10 +452,12 @@ class HubHttp {
       return new LensError('DOWNLOAD_FAILED', `${this.host} has no ${file} for ${model} (HTTP 404): the file or the model does not exist at that revision. Check attentionLens.model.`);
     }
     if (status === 401 || status === 403) {
+      const sent = this.options.token
+        ? 'The access token Attention Lens sent was refused: check that it is valid and that its account accepted the model\'s terms on its page'
+        : 'Accept the model\'s terms on its page, create an access token (huggingface.co/settings/tokens, read access) and store it with "Attention Lens: Set Hugging Face Token"';
       return new LensError(
-        'DOWNLOAD_FAILED',
-        `${this.host} refused ${file} of ${model} (HTTP ${status}): the model is gated or private (or does not exist), so it needs a Hugging Face access token with its terms accepted. ` +
-          `Attention Lens has no token setting yet: choose a public model, or download this one yourself and set attentionLens.model to its folder.`,
+        'DOWNLOAD_UNAUTHORIZED',
+        `${this.host} refused ${file} of ${model} (HTTP ${status}): the model is gated or private (or does not exist), so it needs a Hugging Face access token. ${sent}; or choose a public model, or set attentionLens.model to a folder you downloaded yourself.`,
       );
     }
     return new LensError('DOWNLOAD_FAILED', `${this.host} answered HTTP ${status} for ${file} of ${model}. Run again later, or check attentionLens.hubUrl.`);

@@ -5,6 +5,7 @@ import { LensError, type ErrorCode } from '../common/errors';
 import type { AttentionRequest, CompleteRequest, GenerateRequest, SummarizeRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
 import { captureBuffers } from './attentionCapture';
 import { Engine, type GenerateResult, type StreamHandlers } from './engine';
+import type { FetchedHubModel } from './hubModelFetch';
 import { RequestScheduler, type Job } from './requestScheduler';
 import { parseWorkerRequest } from './requestValidation';
 import { measureWorker } from './workerStats';
@@ -19,7 +20,8 @@ function errorEvent(id: number | undefined, error: unknown): WorkerEvent {
   return { type: 'error', id, code, message };
 }
 
-function loadJob(engine: Engine, request: LoadRequest): Job {
+/** A load job; for a Hub model `downloaded` is where fetchHub put its files. */
+function loadJob(engine: Engine, request: LoadRequest, downloaded?: FetchedHubModel): Job {
   return {
     id: request.id,
     jobClass: 'control',
@@ -30,6 +32,8 @@ function loadJob(engine: Engine, request: LoadRequest): Job {
           source: request.source,
           device: request.device,
           dtype: request.dtype,
+          ...(request.hubToken ? { hubToken: request.hubToken } : {}),
+          ...(downloaded ? { downloaded } : {}),
           onProgress: (file, fraction) => post({ type: 'progress', id: request.id, file, fraction }),
         });
         post({ type: 'ready', id: request.id, info });
@@ -122,10 +126,55 @@ function attentionJob(engine: Engine, request: AttentionRequest): Job {
   };
 }
 
+/**
+ * Hub downloads in flight, by load id. A download runs beside the lane, so the current model serves
+ * completions meanwhile; only the load that follows takes the lane. A newer load ends an older
+ * download (SUPERSEDED), a cancel of its id ends it (DOWNLOAD_CANCELLED; what came is kept).
+ */
+const downloads = new Map<number, AbortController>();
+
+function startLoad(engine: Engine, scheduler: RequestScheduler, request: LoadRequest): void {
+  for (const older of downloads.values()) older.abort('superseded');
+  if (request.source.kind !== 'hub') {
+    scheduler.enqueue(loadJob(engine, request));
+    return;
+  }
+  const controller = new AbortController();
+  downloads.set(request.id, controller);
+  engine
+    .fetchHub(request, {
+      signal: controller.signal,
+      onDownload: (p) => post({
+        type: 'progress',
+        id: request.id,
+        file: p.file,
+        fraction: p.fraction ?? 0,
+        download: {
+          file: p.file,
+          receivedBytes: p.overallReceivedBytes,
+          ...(p.overallTotalBytes === undefined ? {} : { totalBytes: p.overallTotalBytes }),
+          bytesPerSecond: Math.round(p.bytesPerSecond),
+          ...(p.secondsLeft === undefined ? {} : { secondsLeft: Math.round(p.secondsLeft) }),
+        },
+      }),
+    })
+    .then(
+      (downloaded) => {
+        if (controller.signal.aborted) throw new LensError('DOWNLOAD_CANCELLED', 'The download was cancelled.');
+        scheduler.enqueue(loadJob(engine, request, downloaded));
+      },
+    )
+    .catch((error: unknown) => {
+      if (controller.signal.reason === 'superseded') post({ type: 'error', id: request.id, code: 'SUPERSEDED', message: 'A newer load replaced this one while it downloaded.' });
+      else post(errorEvent(request.id, error));
+    })
+    .finally(() => downloads.delete(request.id));
+}
+
 function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequest, pollMessages: () => void): void {
   switch (request.type) {
     case 'load':
-      scheduler.enqueue(loadJob(engine, request));
+      startLoad(engine, scheduler, request);
       return;
     case 'generate': {
       const jobClass = request.priority === 'completion' ? 'completion' : 'command';
@@ -142,7 +191,8 @@ function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequ
       scheduler.enqueue(attentionJob(engine, request));
       return;
     case 'cancel':
-      scheduler.cancel(request.id);
+      if (downloads.has(request.id)) downloads.get(request.id)?.abort('cancelled');
+      else scheduler.cancel(request.id);
       return;
     case 'exit':
       process.exit(request.code);

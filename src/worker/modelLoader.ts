@@ -5,11 +5,9 @@
  * against cpu once per GPU and model and keeps the faster.
  */
 
-import * as fs from 'fs';
 import * as os from 'os';
 import type { ProgressInfo } from '@huggingface/transformers';
 import { LensError } from '../common/errors';
-import { checkHubRevision, hubRevisionCacheDir } from '../common/modelSource';
 import { parametersFromFileSize, readModelShape } from './modelConfig';
 import { detectPromptFormat, idList } from '../common/promptFormats';
 import type { Backend, Dtype, LoadParams, ModelInfo, ModelSource } from '../common/protocol';
@@ -18,6 +16,8 @@ import { detectSummaryFormat } from '../common/summaryPrompt';
 import { CALIBRATION_MAX_WEIGHTS_BYTES, calibratedBackend, describeDecision, loadFailedFallback, settleBackendForWeights, type BackendDecision, type CalibrationResult } from './backendChoice';
 import { backendRecord } from './backendTable';
 import { CalibrationStore, calibrationKey } from './calibrationStore';
+import type { DownloadProgress } from './hubDownloader';
+import { fetchHubModel, type FetchedHubModel } from './hubModelFetch';
 import { KvCacheReuse } from './kvCacheReuse';
 import { estimateModelMemory, memorySentence } from './memoryEstimate';
 import { releaseModel, type LoadedModel } from './loadedModel';
@@ -27,9 +27,17 @@ import { devicesOnBuild, startRuntime, type RuntimeOptions, type TransformersMod
 import { SessionOutputFilter } from './sessionOutputFilter';
 import { loadWithAttentionTaps } from './tappedSession';
 
-/** A load request's parameters, and where its download progress goes. */
+/** A load request's parameters, and where its progress goes. */
 export interface LoadOptions extends LoadParams {
   readonly onProgress: (file: string, fraction: number) => void;
+  /** A Hub model's folder once fetchHub brought it; a Hub load without one fetches it first. */
+  readonly downloaded?: FetchedHubModel;
+}
+
+/** What fetching a Hub model's files needs beyond the load's parameters. */
+export interface FetchOptions {
+  readonly signal?: AbortSignal;
+  readonly onDownload?: (progress: DownloadProgress) => void;
 }
 
 /** What loading needs beyond the runtime: where `auto`'s calibrations are kept. */
@@ -44,10 +52,8 @@ interface LocatedModel {
   readonly modelId: string;
   readonly config: Record<string, unknown>;
   readonly location: string;
-  /** The local folder, for choosing its weights file; absent for a Hub model. */
-  readonly folder?: string;
-  /** What every `from_pretrained` call gets: for a Hub model its revision and that revision's cache folder. */
-  readonly pretrained: { readonly revision?: string; readonly cache_dir?: string };
+  /** The local folder (a Hub model's download folder), for choosing its weights file. */
+  readonly folder: string;
 }
 
 /** The weights a backend runs: their dtype, and their size when known (0 for a Hub model not yet fetched). */
@@ -62,6 +68,36 @@ export class ModelLoader {
 
   constructor(private readonly options: LoaderOptions) {
     this.calibrations = new CalibrationStore(options.calibrationFile);
+  }
+
+  /**
+   * Downloads a Hub model's files (those not in its folder yet) for the backend `options.device`
+   * resolves to, checking its memory need first; the load then reads them as a folder. Runs beside
+   * the requests the current model serves: nothing here touches a session.
+   */
+  async fetchHub(options: LoadParams, fetch: FetchOptions = {}): Promise<FetchedHubModel> {
+    if (options.source.kind !== 'hub') throw new LensError('BAD_REQUEST', 'Only a Hub model is downloaded.');
+    const runtime = startRuntime(options.device, this.options);
+    await runtime.transformers;
+    const decided = await runtime.decision;
+    return fetchHubModel({
+      source: options.source,
+      dtype: options.dtype,
+      preferredDtypes: backendRecord(decided.backend).preferredDtypes,
+      token: options.hubToken,
+      signal: fetch.signal,
+      onProgress: fetch.onDownload,
+      checkMemory: (weightsBytes, config, what) => {
+        const estimate = this.memoryEstimate(weightsBytes, config);
+        const sentence = memorySentence(estimate, what);
+        if (estimate.verdict === 'never' && sentence) throw new LensError('NOT_ENOUGH_MEMORY', sentence);
+      },
+    });
+  }
+
+  private memoryEstimate(weightsBytes: number, config: Record<string, unknown>): ReturnType<typeof estimateModelMemory> {
+    const memory = this.options.readMemory?.() ?? { freeBytes: os.freemem(), totalBytes: os.totalmem() };
+    return estimateModelMemory(weightsBytes, readModelShape(config), memory.freeBytes, memory.totalBytes);
   }
 
   /**
@@ -86,8 +122,7 @@ export class ModelLoader {
       weights = this.weightsFor(located, options, backend.backend);
     }
     // A model that can never fit is refused while the current one serves; a tight one loads with a warning.
-    const memory = this.options.readMemory?.() ?? { freeBytes: os.freemem(), totalBytes: os.totalmem() };
-    const estimate = estimateModelMemory(weights.weightsBytes, readModelShape(located.config), memory.freeBytes, memory.totalBytes);
+    const estimate = this.memoryEstimate(weights.weightsBytes, located.config);
     const memoryWarning = memorySentence(estimate, `${located.location} (${weights.dtype})`);
     if (estimate.verdict === 'never' && memoryWarning) throw new LensError('NOT_ENOUGH_MEMORY', memoryWarning);
     await releaseCurrent();
@@ -169,13 +204,12 @@ export class ModelLoader {
       if (info.status === 'progress_total') options.onProgress(info.name, info.progress / 100);
       else if (info.status === 'done') options.onProgress(info.file, 1);
     };
-    const { modelId, config, location, pretrained } = located;
+    const { modelId, config, location } = located;
     const { dtype } = weights;
     const record = backendRecord(backend.backend);
     const { loaded: [tokenizer, model], attentionUnavailableReason } = await loadWithAttentionTaps(record.cpuKernels, () => Promise.all([
-      transformers.AutoTokenizer.from_pretrained(modelId, { ...pretrained, progress_callback: progress }),
+      transformers.AutoTokenizer.from_pretrained(modelId, { progress_callback: progress }),
       transformers.AutoModelForCausalLM.from_pretrained(modelId, {
-        ...pretrained,
         dtype,
         device: record.transformersDevice,
         progress_callback: progress,
@@ -223,54 +257,33 @@ export class ModelLoader {
     };
   }
 
-  /** Which weights `backend` runs (its table record's preferred dtypes): a file in the folder, or for a Hub model the dtype to fetch. */
+  /** Which weights `backend` runs: the first of its table record's preferred dtypes in the folder (or the one asked for). */
   private weightsFor(located: LocatedModel, options: LoadOptions, backend: Backend): ChosenWeights {
-    if (located.folder !== undefined) return pickFolderWeights(located.folder, options.dtype, backend);
-    return { dtype: options.dtype === 'auto' ? backendRecord(backend).preferredDtypes[0] : options.dtype, weightsBytes: 0 };
+    return pickFolderWeights(located.folder, options.dtype, backend);
   }
 
-  /** Where the model is, checked, with transformers.js pointed at it (and, for a folder, at nothing else). */
+  /** Where the model is, checked, with transformers.js pointed at it and at nothing else (a Hub model is fetched into its folder first). */
   private async locate(options: LoadOptions, transformers: TransformersModule): Promise<LocatedModel> {
-    const { env } = transformers;
     const source = options.source;
+    let folder: string;
+    let location: string;
     if (source.kind === 'folder') {
-      const config = checkModelFolder(source.path, (modelType) => isCausalLmType(transformers, modelType));
-      // A file missing from the folder is an error, never a download: no remote models, no cache of
-      // an earlier Hub load, and the folder's absolute path as the id (transformers.js never sends
-      // a path to a hub, and a folder name that is no valid Hub id is still read from the folder).
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.useFSCache = false;
-      return { modelId: source.path, config, location: source.path, folder: source.path, pretrained: {} };
+      folder = source.path;
+      location = source.path;
+    } else {
+      // A Hub model: the host only sends this source when the user allowed downloads.
+      folder = (options.downloaded ?? (await this.fetchHub(options))).folder;
+      location = `${parseHubUrl(source.hubUrl).url}/${source.modelId}${revisionLabel(source.revision)}`;
     }
-    // A Hub model: the host only sends this source when the user allowed downloads. Its revision
-    // becomes part of URLs and cache paths, so it is checked here too.
-    checkHubRevision(source.revision);
-    const hub = parseHubUrl(source.hubUrl);
-    const cacheDir = hubRevisionCacheDir(source.cacheDir, hub.url, source.revision);
-    fs.mkdirSync(cacheDir, { recursive: true });
-    env.allowLocalModels = false;
-    env.allowRemoteModels = true;
-    env.remoteHost = hub.url + '/';
-    // The revision is written into the template rather than left to its `{revision}` placeholder:
-    // transformers.js 4.3 drops the revision on some requests (get_tokenizer_files asks for
-    // tokenizer_config.json with no options, i.e. at main), and every file must come from this one.
-    env.remotePathTemplate = `{model}/resolve/${encodeURIComponent(source.revision)}/`;
-    env.useFSCache = true;
-    env.cacheDir = cacheDir;
-    // Passed to every from_pretrained: `cache_dir` also keys transformers.js's memoised lookups.
-    const pretrained = { revision: source.revision, cache_dir: cacheDir };
-    let config: Record<string, unknown>;
-    try {
-      const fetched = await transformers.AutoConfig.from_pretrained(source.modelId, pretrained);
-      config = JSON.parse(JSON.stringify(fetched)) as Record<string, unknown>;
-    } catch (error) {
-      throw new LensError(
-        'DOWNLOAD_FAILED',
-        `Could not fetch ${source.modelId}${revisionLabel(source.revision)} from ${hub.host}: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    return { modelId: source.modelId, config, location: `${hub.url}/${source.modelId}${revisionLabel(source.revision)}`, pretrained };
+    const config = checkModelFolder(folder, (modelType) => isCausalLmType(transformers, modelType));
+    // A file missing from the folder is an error, never a download: no remote models, no cache of
+    // an earlier Hub load, and the folder's absolute path as the id (transformers.js never sends
+    // a path to a hub, and a folder name that is no valid Hub id is still read from the folder).
+    const { env } = transformers;
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.useFSCache = false;
+    return { modelId: folder, config, location, folder };
   }
 
   private describeLoadError(error: unknown, source: ModelSource, location: string): LensError {

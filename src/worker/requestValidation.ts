@@ -22,6 +22,8 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
       if (!isRecord(source) || (source.kind !== 'folder' && source.kind !== 'hub')) fail('load without a model source');
       if (!isOneOf(message.device, DEVICE_CHOICES)) fail(`unknown device ${String(message.device)}`);
       if (!isOneOf(message.dtype, DTYPE_CHOICES)) fail(`unknown dtype ${String(message.dtype)}`);
+      // Sent as an HTTP header: anything but a printable one-line token is refused.
+      if (message.hubToken !== undefined && (typeof message.hubToken !== 'string' || !/^[\x21-\x7e]{1,512}$/.test(message.hubToken))) fail('hubToken must be a printable token');
       return message as unknown as WorkerRequest;
     }
     case 'generate': {

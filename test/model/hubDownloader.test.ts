@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { gitSha1, sha256, startRangeHub, type RangeHub } from './rangeHub';
 import { settleWithin } from './settleWithin';
-import { LensError } from '../../src/common/errors';
+import { LensError, type ErrorCode } from '../../src/common/errors';
 import { SpeedMeter, secondsLeft } from '../../src/worker/downloadProgress';
 import { downloadModelFiles, modelFilesFor, type DownloadOptions, type DownloadProgress } from '../../src/worker/hubDownloader';
 
@@ -32,11 +32,16 @@ function modelFiles(): Map<string, Buffer> {
   ]);
 }
 
+/** Expects a LensError of `code` whose message contains every one of `parts`. */
+function assertFailedWith(error: unknown, code: ErrorCode, ...parts: string[]): void {
+  assert.ok(error instanceof LensError, `expected a LensError, got ${String(error)}`);
+  assert.strictEqual(error.code, code, error.message);
+  for (const part of parts) assert.ok(error.message.includes(part), `"${error.message}" should mention "${part}"`);
+}
+
 /** Expects a DOWNLOAD_FAILED whose message contains every one of `parts`. */
 function assertDownloadFailed(error: unknown, ...parts: string[]): void {
-  assert.ok(error instanceof LensError, `expected a LensError, got ${String(error)}`);
-  assert.strictEqual(error.code, 'DOWNLOAD_FAILED');
-  for (const part of parts) assert.ok(error.message.includes(part), `"${error.message}" should mention "${part}"`);
+  assertFailedWith(error, 'DOWNLOAD_FAILED', ...parts);
 }
 
 describe('hub downloader (local Range server)', function () {
@@ -74,9 +79,17 @@ describe('hub downloader (local Range server)', function () {
       { path: 'tokenizer.json', required: true },
       { path: 'tokenizer_config.json', required: true },
       { path: 'generation_config.json', required: false },
+      { path: 'chat_template.jinja', required: false },
       { path: 'onnx/model.onnx', required: true },
       { path: 'onnx/model.onnx_data', required: false },
     ]);
+    // config.json's use_external_data_format: 3 → three required chunks, named as transformers.js names them.
+    assert.deepStrictEqual(modelFilesFor('q4', 3).slice(-3), [
+      { path: 'onnx/model_q4.onnx_data', required: true },
+      { path: 'onnx/model_q4.onnx_data_1', required: true },
+      { path: 'onnx/model_q4.onnx_data_2', required: true },
+    ]);
+    assert.throws(() => modelFilesFor('q4', 101), (e: unknown) => e instanceof LensError && e.code === 'MODEL_INVALID');
     assert.throws(() => modelFilesFor('../x'), (e: unknown) => e instanceof LensError && e.code === 'BAD_REQUEST');
   });
 
@@ -118,7 +131,7 @@ describe('hub downloader (local Range server)', function () {
   });
 
   it('brings a graph\'s external data with it, and serves a second call from the folder without a request', async () => {
-    const first = await downloadModelFiles(options({ files: [{ path: GRAPH, required: true }, ...modelFilesFor('q8').slice(0, 4)] }));
+    const first = await downloadModelFiles(options({ files: [{ path: GRAPH, required: true }, ...modelFilesFor('q8').slice(0, 5)] }));
     assert.ok(first.files.includes(DATA), 'the .onnx_data came with its graph');
     assert.strictEqual(sha256(fs.readFileSync(local(DATA))), sha256(files.get(DATA) as Buffer));
 
@@ -146,7 +159,7 @@ describe('hub downloader (local Range server)', function () {
     );
     const { error } = await settleWithin(download, 'cancelled download', 10_000);
     const settleMs = performance.now() - abortedAt;
-    assertDownloadFailed(error, 'cancelled', DATA, hub.host);
+    assertFailedWith(error, 'DOWNLOAD_CANCELLED', 'cancelled', DATA, hub.host, 'resumes');
     assert.ok(settleMs < 1000, `settled ${settleMs.toFixed(0)} ms after the abort`);
     assert.ok(!fs.existsSync(local(DATA)), 'no final file after a cancel');
     const kept = fs.statSync(local(DATA) + '.partial').size;
@@ -182,8 +195,13 @@ describe('hub downloader (local Range server)', function () {
   it('says a token is needed on a 401, and sends the token it has', async () => {
     hub.behave('config.json', { status: 401 });
     const { error } = await settleWithin(downloadModelFiles(options({ token: 'hf_test' })), '401 download', 10_000);
-    assertDownloadFailed(error, hub.host, 'config.json', 'gated or private', 'token', 'attentionLens.model');
+    assertFailedWith(error, 'DOWNLOAD_UNAUTHORIZED', hub.host, 'config.json', 'gated or private', 'token', 'was refused', 'attentionLens.model');
+    assert.ok(!(error as Error).message.includes('hf_test'), 'the token is never in a message');
     assert.strictEqual(hub.requests[0].authorization, 'Bearer hf_test');
+    // Without a token the message says how to get one and where to put it.
+    const without = await settleWithin(downloadModelFiles(options()), '401 without token', 10_000);
+    assertFailedWith(without.error, 'DOWNLOAD_UNAUTHORIZED', 'Accept the model\'s terms', 'Attention Lens: Set Hugging Face Token');
+    assert.strictEqual(hub.requests[hub.requests.length - 1].authorization, undefined, 'no authorization header without a token');
   });
 
   it('fails a body that ends before its content-length, keeping it only as .partial to resume', async () => {
