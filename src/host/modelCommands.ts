@@ -58,7 +58,7 @@ export function registerModelCommands(context: vscode.ExtensionContext, models: 
         if (choice) output.show(true);
       });
     }),
-    vscode.commands.registerCommand(COMMANDS.selectModel, () => selectModel(context)),
+    vscode.commands.registerCommand(COMMANDS.selectModel, () => selectModel(context, models)),
     vscode.commands.registerCommand(COMMANDS.deleteDownloadedModels, () => deleteDownloadedModels(context)),
     vscode.commands.registerCommand(COMMANDS.reloadModel, () => models.reload()),
     vscode.commands.registerCommand(COMMANDS.setRemoteApiKey, () => remote.promptForApiKey().catch((error: unknown) => reportCommandError(error))),

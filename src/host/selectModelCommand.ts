@@ -11,14 +11,18 @@ import { formatBytes, localModelFolderProblem, modelCacheDir, scanDownloadedMode
 import { BUNDLED_MODEL_NAME } from '../common/modelSource';
 import { DEFAULT_HUB_URL, parseHubUrl, type LensSettings } from '../common/settings';
 import { COMMANDS } from './commandIds';
-import { readVsCodeSettings, writeUserSetting } from './vscodeSettings';
+import { readVsCodeSettings, writeSettingInEffect, writeUserSetting } from './vscodeSettings';
+import type { ModelService } from '../inference/modelService';
+import type { ModelState } from '../inference/modelState';
+import { downloadMessage } from './downloadText';
 
 /** What choosing an item does. */
 type PickAction =
   | { readonly kind: 'setModel'; readonly value: string; readonly hub: boolean }
   | { readonly kind: 'enterId' }
   | { readonly kind: 'openFolder' }
-  | { readonly kind: 'showInfo' };
+  | { readonly kind: 'showInfo' }
+  | { readonly kind: 'cancelDownload' };
 
 interface ModelPickItem extends vscode.QuickPickItem {
   readonly action?: PickAction;
@@ -27,9 +31,9 @@ interface ModelPickItem extends vscode.QuickPickItem {
 const SHOW_INFO_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('info'), tooltip: 'Show Model Info' };
 
 /** Shows the picker and applies the choice; resolves once the picker is closed and the setting written (or not). */
-export async function selectModel(context: vscode.ExtensionContext): Promise<void> {
+export async function selectModel(context: vscode.ExtensionContext, models: ModelService): Promise<void> {
   const settings = readVsCodeSettings('model');
-  const action = await pick(modelItems(context, settings));
+  const action = await pick(modelItems(context, settings, models.state));
   if (!action) return;
   switch (action.kind) {
     case 'setModel':
@@ -44,6 +48,9 @@ export async function selectModel(context: vscode.ExtensionContext): Promise<voi
     case 'showInfo':
       await vscode.commands.executeCommand(COMMANDS.showModelInfo);
       return;
+    case 'cancelDownload':
+      models.cancelDownload();
+      return;
     default: {
       const never: never = action;
       throw new Error(`unknown action ${JSON.stringify(never)}`);
@@ -52,19 +59,32 @@ export async function selectModel(context: vscode.ExtensionContext): Promise<voi
 }
 
 /** The picker's items, in sections; the model in use is marked. */
-function modelItems(context: vscode.ExtensionContext, settings: LensSettings): ModelPickItem[] {
+function modelItems(context: vscode.ExtensionContext, settings: LensSettings, state: ModelState): ModelPickItem[] {
   const current = normalizedModel(settings.model);
   const mark = (value: string): string => (normalizedModel(value) === current ? '$(check) ' : '');
   const bundledFolder = path.join(context.extensionPath, 'models', BUNDLED_MODEL_NAME);
   const bundledSizes = [...weightFileSizes(bundledFolder)].map(([file, bytes]) => `${file.replace(/^model_?|\.onnx$/g, '').replace('quantized', 'q8') || 'fp32'} ${formatBytes(bytes)}`);
-  const items: ModelPickItem[] = [
+  const items: ModelPickItem[] = [];
+  // A download under way comes first: where it stands, and a way to stop it.
+  if (state.download) {
+    items.push(
+      { label: 'Downloading', kind: vscode.QuickPickItemKind.Separator },
+      {
+        label: `$(sync~spin) ${state.download.modelName}`,
+        description: downloadMessage(state.download),
+        detail: `Choose to cancel the download; what came is kept, and the next load resumes it.${state.state === 'ready' && state.modelName ? ` ${state.modelName} serves meanwhile.` : ''}`,
+        action: { kind: 'cancelDownload' },
+      },
+    );
+  }
+  items.push(
     { label: 'Bundled', kind: vscode.QuickPickItemKind.Separator },
     {
       label: `${mark('')}$(package) ${BUNDLED_MODEL_NAME}`,
       description: `${bundledSizes.join(' · ')} · runs anywhere; small`,
       action: { kind: 'setModel', value: '', hub: false },
     },
-  ];
+  );
   // A local folder in use is listed too, so the picker always shows what serves now.
   if (path.isAbsolute(settings.model)) {
     items.push(
@@ -72,7 +92,8 @@ function modelItems(context: vscode.ExtensionContext, settings: LensSettings): M
       { label: `$(check) $(folder) ${path.basename(settings.model)}`, description: settings.model, action: { kind: 'setModel', value: settings.model, hub: false } },
     );
   }
-  const hubUrls = [...new Set([settings.hubUrl, DEFAULT_HUB_URL])];
+  // As the worker spells them (parseHubUrl), since the cache folders are named by that spelling.
+  const hubUrls = [...new Set([settings.hubUrl, DEFAULT_HUB_URL].map(normalizedHubUrl).filter((url): url is string => url !== undefined))];
   const downloaded = scanDownloadedModels(modelCacheDir(context.globalStorageUri.fsPath), hubUrls);
   if (downloaded.length > 0) items.push({ label: 'Downloaded', kind: vscode.QuickPickItemKind.Separator });
   for (const model of downloaded) items.push(downloadedItem(model, settings, mark));
@@ -96,13 +117,22 @@ function modelItems(context: vscode.ExtensionContext, settings: LensSettings): M
 
 function downloadedItem(model: DownloadedModel, settings: LensSettings, mark: (value: string) => string): ModelPickItem {
   const value = model.revision === 'main' ? model.modelId : `${model.modelId}@${model.revision}`;
-  const elsewhere = model.hubUrl === undefined ? 'from another hub address' : model.hubUrl !== settings.hubUrl ? `from ${model.hubUrl}` : undefined;
+  const elsewhere = model.hubUrl === undefined ? 'from another hub address' : model.hubUrl !== normalizedHubUrl(settings.hubUrl) ? `from ${model.hubUrl}` : undefined;
   return {
     label: `${mark(value)}$(database) ${model.modelId}@${model.revision}`,
     description: `${formatBytes(model.bytes)} on disk · ${model.downloadedAt.toLocaleDateString()}`,
     detail: `${model.weightFiles.join(', ')}${elsewhere ? ` · ${elsewhere}; the hub setting now points elsewhere, so it may download again` : ''}`,
     action: { kind: 'setModel', value, hub: true },
   };
+}
+
+/** A hub address as the worker spells it (undefined for a bad one, which the load reports). */
+function normalizedHubUrl(url: string): string | undefined {
+  try {
+    return parseHubUrl(url).url;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `owner/name@main` and `owner/name` are one model. */
@@ -186,5 +216,6 @@ async function applyModel(value: string, hub: boolean): Promise<void> {
     // Downloads first: the model setting written while they are off would fail to load once.
     await writeUserSetting('model', 'allowDownloads', true);
   }
-  await writeUserSetting('model', 'model', value);
+  // Where the model setting is in effect: a workspace that names its own model gets the choice, so that it is not hidden.
+  await writeSettingInEffect('model', 'model', value);
 }

@@ -13,6 +13,7 @@ import { resultsDir, vsixPath } from './paths.mjs';
 import * as attention from './specs/attention.e2e.mjs';
 import * as completion from './specs/completion.e2e.mjs';
 import * as docComment from './specs/docComment.e2e.mjs';
+import * as modelDownload from './specs/modelDownload.e2e.mjs';
 import * as modelInfo from './specs/modelInfo.e2e.mjs';
 import * as remoteCompletion from './specs/remoteCompletion.e2e.mjs';
 import * as secretFiles from './specs/secretFiles.e2e.mjs';
@@ -23,7 +24,7 @@ import { closeAllEditors } from './ui.mjs';
 import { e2eWorkspaceSettings, prepareWorkspace, restoreWorkspaceFiles, userModel } from './workspace.mjs';
 
 /** Run in this order: later specs use what earlier ones found (the model name, a ready model). */
-const specs = [statusBar, walkthrough, modelInfo, secretFiles, completion, attention, summarizeInsert, docComment, remoteCompletion];
+const specs = [statusBar, walkthrough, modelInfo, secretFiles, completion, attention, summarizeInsert, docComment, remoteCompletion, modelDownload];
 /** The whole stage, start-up included (about 45 s when all is well on 2 busy cores). */
 const timeoutMs = Number(process.env.ATTENTION_LENS_E2E_TIMEOUT_MS || 6 * 60_000);
 /** One spec's bound; each of its waits is bounded too, this only stops a spec that loops on. */

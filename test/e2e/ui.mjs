@@ -239,3 +239,18 @@ export async function waitForLogLine(page, pattern, { timeoutMs = 30_000, exclud
 export async function matchingLogLines(page, pattern) {
   return (await logLines(page)).filter((line) => pattern.test(line));
 }
+
+/**
+ * Replaces the user's settings the way a user edits them: Preferences: Open User Settings (JSON),
+ * the new text, save. (code-server does not pick up a settings file written behind its back.)
+ */
+export async function editUserSettings(page, settings) {
+  await runCommand(page, 'Preferences: Open User Settings (JSON)');
+  await page.locator('.tab.active[data-resource-name="settings.json"]').waitFor();
+  await waitForEditorFocus(page);
+  await page.keyboard.press('Control+A');
+  // insertText, not type: the editor's auto-closing of quotes and brackets must not add to it.
+  await page.keyboard.insertText(JSON.stringify(settings, null, 2));
+  await saveActiveEditor(page);
+  await runCommand(page, 'View: Close Editor');
+}

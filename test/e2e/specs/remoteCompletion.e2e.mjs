@@ -18,21 +18,6 @@ const STATUS = '.statusbar-item[id$="attentionLens.status"]';
 const GHOST = '.monaco-editor .ghost-text-decoration';
 const TIMEOUT_MS = 60_000;
 
-/**
- * Replaces the user's settings the way a user edits them: Preferences: Open User Settings (JSON),
- * the new text, save. (code-server does not pick up a settings file written behind its back.)
- */
-async function editUserSettings(page, settings) {
-  await ui.runCommand(page, 'Preferences: Open User Settings (JSON)');
-  await page.locator('.tab.active[data-resource-name="settings.json"]').waitFor();
-  await ui.waitForEditorFocus(page);
-  await page.keyboard.press('Control+A');
-  // insertText, not type: the editor's auto-closing of quotes and brackets must not add to it.
-  await page.keyboard.insertText(JSON.stringify(settings, null, 2));
-  await ui.saveActiveEditor(page);
-  await ui.runCommand(page, 'View: Close Editor');
-}
-
 /** The completion requests the server logged so far. */
 function completionRequests(served) {
   return served.log().split('\n').filter((line) => /POST \/v1\/completions/.test(line)).length;
@@ -47,7 +32,7 @@ export async function run({ page, workspace, remote, userSettingsFile, resultsDi
   const file = path.join(workspace, FILE);
   const fileText = fs.readFileSync(file, 'utf8');
   try {
-    await editUserSettings(page, {
+    await ui.editUserSettings(page, {
       ...original,
       'attentionLens.remote.engine': 'openaiCompatible',
       'attentionLens.remote.url': `${remote.baseUrl}/v1`,
@@ -108,6 +93,6 @@ export async function run({ page, workspace, remote, userSettingsFile, resultsDi
     await page.keyboard.press('Escape');
     await ui.revertAndClose(page).catch(() => undefined);
     fs.writeFileSync(file, fileText);
-    await editUserSettings(page, original);
+    await ui.editUserSettings(page, original);
   }
 }
