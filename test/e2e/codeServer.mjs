@@ -127,6 +127,8 @@ export async function startCodeServer({ root, vsix, port, userSettings = {}, env
     extensionsDir: dirs.extensions,
     /** The user's settings.json; the workbench applies what is written to it while it runs. */
     userSettingsFile: path.join(dirs.userData, 'User', 'settings.json'),
+    /** Machine-scoped settings (allowDownloads, hubUrl) live here: code-server's window counts as remote. */
+    machineSettingsFile: path.join(dirs.userData, 'Machine', 'settings.json'),
     stop,
     /** The workbench URL opening `folder`, with an optional test payload (pairs of [key, value]). */
     workbenchUrl(folder, payload) {

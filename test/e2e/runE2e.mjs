@@ -104,7 +104,7 @@ async function main() {
       const bound = new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`the spec did not finish within ${specTimeoutMs / 1000} s`)), specTimeoutMs);
       });
-      const detail = await Promise.race([spec.run({ page, shared, expectedModel, workspace, resultsDir, remote, userSettingsFile: server.userSettingsFile }), bound]);
+      const detail = await Promise.race([spec.run({ page, shared, expectedModel, workspace, resultsDir, remote, userSettingsFile: server.userSettingsFile, machineSettingsFile: server.machineSettingsFile }), bound]);
       const seconds = ((Date.now() - testStarted) / 1000).toFixed(1);
       console.log(`  ✔ ${spec.title} (${seconds} s)${detail ? `\n      ${detail}` : ''}`);
       results.push({ ok: true });

@@ -1,6 +1,7 @@
 // What a user does in the workbench, as small steps the specs share: run a command from the
 // palette, open a file, move the cursor, save, read the Output channel. Every step waits on the
 // page's DOM (a row, a tab, the cursor position in the status bar), never on a fixed delay.
+import fs from 'node:fs';
 
 /** The Output channel the extension writes to. */
 export const LOG_CHANNEL = 'Attention Lens';
@@ -54,7 +55,7 @@ export async function focusWorkbench(page) {
  * until the row with exactly that label is listed, then runs that row (never a near match such as
  * `Show Attention for Doc Comment` for `Show Attention`).
  */
-export async function runCommand(page, title, { timeoutMs = 15_000 } = {}) {
+export async function runCommand(page, title, { timeoutMs = 15_000, match = new RegExp(`^${escapeRegExp(title)}$`) } = {}) {
   const input = page.locator('.quick-input-widget input');
   if (!(await input.isVisible())) {
     await page.keyboard.press('F1');
@@ -63,7 +64,7 @@ export async function runCommand(page, title, { timeoutMs = 15_000 } = {}) {
   await input.fill(`>${title}`);
   // The row's label is exactly the title (its aria-label may add the keybinding or a hint).
   const row = page.locator('.quick-input-list .monaco-list-row', {
-    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }),
+    has: page.locator('.label-name', { hasText: match }),
   });
   await row.first().waitFor({ timeout: timeoutMs });
   if (await row.first().evaluate((el) => el.classList.contains('focused'))) {
@@ -244,13 +245,36 @@ export async function matchingLogLines(page, pattern) {
  * Replaces the user's settings the way a user edits them: Preferences: Open User Settings (JSON),
  * the new text, save. (code-server does not pick up a settings file written behind its back.)
  */
-export async function editUserSettings(page, settings) {
-  await runCommand(page, 'Preferences: Open User Settings (JSON)');
+export async function editUserSettings(page, settings, file) {
+  await editSettingsJson(page, 'Preferences: Open User Settings (JSON)', settings, file);
+}
+
+/** The same for the machine's settings (code-server's window is a remote one: machine-scoped settings are read from there). */
+export async function editMachineSettings(page, settings, file) {
+  await editSettingsJson(page, 'Preferences: Open Remote Settings (JSON)', settings, file);
+}
+
+async function editSettingsJson(page, command, settings, file) {
+  // Its label may name the remote after the title ("… (JSON) (code-server)").
+  await runCommand(page, command, { match: new RegExp(`^${escapeRegExp(command)}`) });
   await page.locator('.tab.active[data-resource-name="settings.json"]').waitFor();
   await waitForEditorFocus(page);
   await page.keyboard.press('Control+A');
-  // insertText, not type: the editor's auto-closing of quotes and brackets must not add to it.
+  // Emptied first: a "{" typed over a selection would surround it (the old text's closing brace stayed behind).
+  await page.keyboard.press('Delete');
+  // insertText, not type; the test settings turn off auto-closing and auto-indent in JSON files, so the text lands as it is.
   await page.keyboard.insertText(JSON.stringify(settings, null, 2));
   await saveActiveEditor(page);
   await runCommand(page, 'View: Close Editor');
+  if (file) {
+    // What was typed must be what is on disk: an editor that added a bracket would leave settings VS Code ignores.
+    const text = fs.readFileSync(file, 'utf8');
+    let written;
+    try {
+      written = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`the user settings file is no JSON after the edit (${err.message}):\n${text}`);
+    }
+    if (JSON.stringify(written) !== JSON.stringify(settings)) throw new Error(`the user settings file differs from what was typed:\n${text}`);
+  }
 }

@@ -13,4 +13,7 @@ export const testUserSettings = {
   'extensions.ignoreRecommendations': true,
   'editor.quickSuggestions': { other: false, comments: false, strings: false },
   'git.enabled': false,
+  // Settings files are rewritten by typing (ui.editUserSettings): no auto-closed bracket or auto-indent may add to the text.
+  '[jsonc]': { 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'editor.autoIndent': 'none', 'editor.formatOnType': false },
+  '[json]': { 'editor.autoClosingBrackets': 'never', 'editor.autoClosingQuotes': 'never', 'editor.autoIndent': 'none', 'editor.formatOnType': false },
 };

@@ -1,5 +1,5 @@
-// A Hub model's download as a user meets it: with downloads allowed and the hub address set to a
-// local server in the Hub layout (a slow one), Select Model → "Enter a model id…" → test-org/tiny;
+// A Hub model's download as a user meets it: with the hub address set to a local server in the Hub
+// layout (a slow one), Select Model → "Enter a model id…" → test-org/tiny → Allow Downloads (naming the host);
 // a notification shows bytes, percent, speed and time left while the status bar still names the
 // model that serves and adds the download; Select Model opened again lists the download first
 // (screenshot); choosing it cancels, and the cancel message's "Resume Download" goes on from the
@@ -52,15 +52,23 @@ async function statusText(page) {
   return (await page.locator(STATUS).innerText()).trim();
 }
 
-export async function run({ page, shared, userSettingsFile, resultsDir }) {
+export async function run({ page, shared, machineSettingsFile, resultsDir }) {
   // The range server is the model tier's own (compiled with the tests).
   const { startRangeHub } = createRequire(import.meta.url)(path.join(repoRoot, 'out', 'test', 'model', 'rangeHub.js'));
   const hub = await startRangeHub(MODEL, 'main', hubFiles());
   hub.behave(GRAPH, { bytesPerSecond: 4000 }); // about 26 s for the 104 kB graph: time to look at it
-  const original = JSON.parse(fs.readFileSync(userSettingsFile, 'utf8'));
-  const serving = shared.modelName;
+  const text = fs.existsSync(machineSettingsFile) ? fs.readFileSync(machineSettingsFile, 'utf8') : '{}';
+  let original;
   try {
-    await ui.editUserSettings(page, { ...original, 'attentionLens.allowDownloads': true, 'attentionLens.hubUrl': hub.url });
+    original = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`the machine settings are no JSON (${err.message}):\n${text}`);
+  }
+  const serving = shared.modelName;
+  let failure;
+  try {
+    // The hub address is a machine setting; downloads stay off until the picker asks.
+    await ui.editMachineSettings(page, { ...original, 'attentionLens.hubUrl': hub.url }, machineSettingsFile);
     await page.locator(STATUS, { hasText: `${serving} · ` }).filter({ hasText: 'ready' }).waitFor({ timeout: TIMEOUT_MS });
 
     await openSelectModel(page);
@@ -69,6 +77,11 @@ export async function run({ page, shared, userSettingsFile, resultsDir }) {
     await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Hugging Face model id' }).waitFor();
     await input.fill(MODEL);
     await page.keyboard.press('Enter');
+    // Downloads are off: the picker asks first, naming the host it would contact.
+    const host = new URL(hub.url).host;
+    const allow = page.locator('.monaco-dialog-box', { hasText: `Allow downloads from ${host}?` });
+    await allow.waitFor({ timeout: TIMEOUT_MS });
+    await allow.locator('.monaco-button', { hasText: 'Allow Downloads' }).click();
 
     // The notification: bytes of total, percent, speed, time left.
     const toast = page.locator(TOAST, { hasText: `downloading ${MODEL}` });
@@ -103,14 +116,27 @@ export async function run({ page, shared, userSettingsFile, resultsDir }) {
     if (!resumed) throw new Error(`the resumed download sent no Range request: ${JSON.stringify(hub.requests.slice(keptRequests))}`);
     const after = await statusText(page);
     return `notification "${notified}"; status during "${during}"; resumed with ${resumed.range}; then "${after}"; screenshot ${path.relative(process.cwd(), shot)}`;
+  } catch (err) {
+    failure = err;
+    throw err;
   } finally {
+    await restore(page, serving, original, machineSettingsFile).catch((err) => {
+      if (!failure) throw err;
+      console.error(`      (restoring after the failure also failed: ${err.message.split('\n')[0]})`);
+    });
+    await hub.close();
+  }
+}
+
+/** Puts the model and the machine settings back as they were. */
+async function restore(page, serving, original, machineSettingsFile) {
+  await page.keyboard.press('Escape');
+  await ui.focusWorkbench(page);
     await ui.runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
     // Back to the model that served: Select Model → the bundled model (or the folder in use before).
     await openSelectModel(page)
       .then(() => pickRow(page, serving).click())
       .catch(() => undefined);
-    await ui.editUserSettings(page, original);
-    await page.locator(STATUS, { hasText: `${serving} · ` }).filter({ hasText: 'ready' }).waitFor({ timeout: TIMEOUT_MS }).catch(() => undefined);
-    await hub.close();
-  }
+    await ui.editMachineSettings(page, original, machineSettingsFile);
+    await page.locator(STATUS, { hasText: `${serving} · ` }).filter({ hasText: 'ready' }).waitFor({ timeout: TIMEOUT_MS });
 }

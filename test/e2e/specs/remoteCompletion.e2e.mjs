@@ -39,7 +39,7 @@ export async function run({ page, workspace, remote, userSettingsFile, resultsDi
       'attentionLens.remote.model': remote.model,
       'attentionLens.remote.promptFamily': 'lens',
       'attentionLens.remote.timeoutMs': TIMEOUT_MS,
-    });
+    }, userSettingsFile);
     const status = page.locator(STATUS, { hasText: `remote · ` });
     await status.waitFor({ timeout: TIMEOUT_MS });
     const statusText = (await status.innerText()).trim();
@@ -93,6 +93,6 @@ export async function run({ page, workspace, remote, userSettingsFile, resultsDi
     await page.keyboard.press('Escape');
     await ui.revertAndClose(page).catch(() => undefined);
     fs.writeFileSync(file, fileText);
-    await ui.editUserSettings(page, original);
+    await ui.editUserSettings(page, original, userSettingsFile);
   }
 }
