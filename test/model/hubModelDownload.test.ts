@@ -12,13 +12,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { startRangeHub, type RangeHub } from './rangeHub';
-import { LensError } from '../../src/common/errors';
 import { hubModelFolder } from '../../src/common/modelSource';
 import type { DownloadStatus, LoadParams, ModelSource } from '../../src/common/protocol';
 import { InferenceClient } from '../../src/inference/inferenceClient';
 import { ModelLifecycle, type LoadPlan } from '../../src/inference/modelLifecycle';
 import type { ModelState } from '../../src/inference/modelState';
 import { Engine } from '../../src/worker/engine';
+import { rejectsWith } from './rejectsWith';
 
 const repo = path.resolve(__dirname, '../../..');
 const fixture = path.join(repo, 'test/fixtures/tiny-model');
@@ -36,17 +36,6 @@ function hubFiles(weights: readonly string[]): Map<string, Buffer> {
     files.set(file, fs.readFileSync(path.join(fixture, ...file.split('/'))));
   }
   return files;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LensError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof LensError, `expected a LensError, got ${String(error)}`);
-    assert.strictEqual(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 describe('Hub model download through the worker (local Range server)', function () {
@@ -86,7 +75,7 @@ describe('Hub model download through the worker (local Range server)', function 
   });
 
   it('serves the current model while the next one downloads (state ready, with bytes, speed and time left), then switches to it', async () => {
-    hub.behave(Q8, { bytesPerSecond: 40_000 }); // about 2.6 s for the 104 kB graph
+    hub.behave(Q8, { bytesPerSecond: 12_000 }); // about 9 s for the 104 kB graph: a request has all the time it needs on a busy machine
     const states: ModelState[] = [];
     let plan: LoadPlan = { kind: 'load', params: folderLoad('fp32'), modelName: 'tiny' };
     const lifecycle = new ModelLifecycle({
@@ -125,8 +114,8 @@ describe('Hub model download through the worker (local Range server)', function 
       const midway = downloads.filter((d) => d.file === Q8 && d.bytesPerSecond > 0 && d.receivedBytes > total - 50_000 && d.receivedBytes < total);
       assert.ok(midway.length >= 3, 'speed measured while the graph streams');
       for (const d of midway) {
-        assert.ok(d.bytesPerSecond > 10_000 && d.bytesPerSecond < 200_000, `speed near 40 kB/s: ${d.bytesPerSecond}`);
-        assert.ok(d.secondsLeft !== undefined && d.secondsLeft >= 0 && d.secondsLeft < 10, `time left: ${d.secondsLeft}`);
+        assert.ok(d.bytesPerSecond > 3_000 && d.bytesPerSecond < 60_000, `speed near 12 kB/s: ${d.bytesPerSecond}`);
+        assert.ok(d.secondsLeft !== undefined && d.secondsLeft >= 0 && d.secondsLeft < 20, `time left: ${d.secondsLeft}`);
         assert.strictEqual(d.modelName, MODEL);
       }
       assert.ok(fs.existsSync(path.join(hubModelFolder(cacheDir, hub.url, MODEL, 'main'), Q8)), 'the graph is in the model\'s download folder');

@@ -9,6 +9,7 @@ import { LensError } from '../../src/common/errors';
 import type { LoadParams } from '../../src/common/protocol';
 import { InferenceClient } from '../../src/inference/inferenceClient';
 import { Engine } from '../../src/worker/engine';
+import { rejectsWith } from './rejectsWith';
 
 const repo = path.resolve(__dirname, '../../..');
 const fixture = path.join(repo, 'test/fixtures/tiny-model');
@@ -25,17 +26,6 @@ const folder = (dir: string, device: LoadParams['device'] = 'cpu', dtype: LoadPa
   device,
   dtype,
 });
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<LensError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof LensError, `expected a LensError, got ${String(error)}`);
-    assert.strictEqual(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
 
 describe('inference worker on the tiny fixture model', function () {
   this.timeout(120_000);

@@ -285,7 +285,7 @@ describe('worker lifecycle on the real worker', function () {
       fs.rmSync(cacheDir, { recursive: true, force: true });
     });
 
-    it('ends a worker whose download stalls past the load timeout; the next load and generation succeed', async () => {
+    it('stops a download that stalls past the load timeout inside the worker, which stays; the next load and generation succeed', async () => {
       const { client, probe } = setup({ loadTimeoutMs: 8_000 });
       const hub: LoadParams = { source: { kind: 'hub', modelId: 'test-org/tiny', revision: 'main', hubUrl, cacheDir }, device: 'cpu', dtype: 'q8' };
       await rejectsWith(client.load(hub), 'TIMEOUT', 'a load whose download stalls');
@@ -293,8 +293,9 @@ describe('worker lifecycle on the real worker', function () {
       // Right after the timeout, as a user switching to another model would.
       assert.strictEqual((await client.load(folder())).name, 'tiny-model');
       assert.ok(['length', 'eos'].includes((await generate(client)).finishReason));
-      assert.strictEqual(probe.spawns, 2);
-      assert.strictEqual(probe.exits, 1, 'the stalled worker is still running');
+      // The download runs beside the worker's lane, so the timeout's cancel reaches it and ends it: no worker had to be ended.
+      assert.strictEqual(probe.spawns, 1, 'the worker was replaced although its download could be stopped');
+      assert.strictEqual(probe.exits, 0);
     });
 
     it('ends a worker whose request never answers past its timeout; a fresh worker loads the model again', async () => {
