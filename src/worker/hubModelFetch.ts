@@ -54,7 +54,8 @@ export async function fetchHubModel(options: HubFetchOptions): Promise<FetchedHu
     onProgress: options.onProgress,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   };
-  await downloadModelFiles({ ...common, files: [{ path: 'config.json', required: true }] });
+  // No progress for the config alone: its last event (all bytes in) would read as the end of the download to the host.
+  await downloadModelFiles({ ...common, onProgress: undefined, files: [{ path: 'config.json', required: true }] });
   const config = readJsonObjectFile(path.join(folder, 'config.json'));
 
   const candidates: readonly Dtype[] = options.dtype === 'auto' ? options.preferredDtypes : [options.dtype];

@@ -106,6 +106,10 @@ describe('Hub model download through the worker (local Range server)', function 
       const downloads = states.filter((s) => s.download).map((s) => s.download as NonNullable<ModelState['download']>);
       assert.ok(downloads.length >= 5, `several download states, got ${downloads.length}`);
       assert.ok(states.filter((s) => s.download).every((s) => s.state === 'ready' && s.modelName === 'tiny'), 'the serving model stays in the state during the download');
+      // One stretch of download states: no `loading` between two of them (a flicker would stop completions meanwhile).
+      const firstDownload = states.findIndex((s) => s.download);
+      const lastDownload = states.length - 1 - [...states].reverse().findIndex((s) => s.download);
+      assert.ok(states.slice(firstDownload, lastDownload + 1).every((s) => s.download), `download states interrupted: ${states.map((s) => s.state + (s.download ? '+download' : '')).join(' ')}`);
       const received = downloads.map((d) => d.receivedBytes);
       assert.ok(received.every((bytes, i) => i === 0 || bytes >= received[i - 1]), `bytes in order: ${received.join(' ')}`);
       const total = downloads[downloads.length - 1].totalBytes ?? 0;
