@@ -37,7 +37,7 @@ export interface DownloadedModel {
 }
 
 /** A file still being written (or given up on): transformers.js's `<file>.tmp.<pid>.<random>`, or `<file>.partial`. */
-export const PARTIAL_FILE = /\.tmp\.\d+\.[0-9a-z]+$|\.partial$/i;
+const PARTIAL_FILE = /\.tmp\.\d+\.[0-9a-z]+$|\.partial$/i;
 
 /** A cache folder of one hub address + revision (see hubRevisionCacheDir). */
 export const REVISION_FOLDER = /^rev-[0-9a-f]{32}$/;
@@ -92,8 +92,8 @@ function revisionsIn(folder: string, parts: readonly string[], depth: number): s
 function wholeModel(folder: string, modelId: string, revision: string, hubUrl: string | undefined): DownloadedModel | undefined {
   const weightFiles = weightFilesIn(folder);
   if (weightFiles.length === 0 || !isRegularFile(path.join(folder, 'tokenizer.json'))) return undefined;
-  const files = wholeFiles(folder, 0);
-  const bytes = files.reduce((sum, file) => sum + file.size, 0);
+  const files = filesBelow(folder).filter((file) => !file.partial);
+  const bytes = files.reduce((sum, file) => sum + file.bytes, 0);
   const newest = Math.max(...files.map((file) => file.mtimeMs));
   return { modelId, revision, folder, bytes, downloadedAt: new Date(newest), weightFiles, ...(hubUrl ? { hubUrl } : {}) };
 }
@@ -109,16 +109,30 @@ export function weightFilesIn(folder: string): string[] {
   return names.filter((name) => WEIGHTS_FILE.test(name) && isRegularFile(path.join(folder, 'onnx', name))).sort();
 }
 
-/** Size and time of every finished regular file below `folder` (links and partial files left out). */
-function wholeFiles(folder: string, depth: number): fs.Stats[] {
+/** A regular file in the cache: its size, time, and whether it is still named as partial. */
+export interface FileOnDisk {
+  readonly bytes: number;
+  readonly mtimeMs: number;
+  readonly partial: boolean;
+}
+
+/** The regular files below `folder`, partial ones marked; links are neither followed nor counted. */
+export function filesBelow(folder: string, depth = 0): FileOnDisk[] {
   if (depth > MAX_REVISION_DEPTH + 2) return [];
-  const stats: fs.Stats[] = [];
+  const files: FileOnDisk[] = [];
   for (const entry of readEntries(folder)) {
     const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) stats.push(...wholeFiles(full, depth + 1));
-    else if (entry.isFile() && !PARTIAL_FILE.test(entry.name)) stats.push(fs.statSync(full));
+    if (entry.isDirectory()) files.push(...filesBelow(full, depth + 1));
+    else if (entry.isFile()) {
+      try {
+        const stats = fs.lstatSync(full);
+        files.push({ bytes: stats.size, mtimeMs: stats.mtimeMs, partial: PARTIAL_FILE.test(entry.name) });
+      } catch {
+        // gone since the listing (a download finishing or being deleted)
+      }
+    }
   }
-  return stats;
+  return files;
 }
 
 /** Bytes of each weights file in a model folder, by file name (`model_quantized.onnx` → bytes). */
@@ -166,7 +180,7 @@ function readEntries(folder: string): fs.Dirent[] {
 }
 
 /** Names of the real folders in `folder` (a symbolic link is never followed out of the cache). */
-function subfolders(folder: string): string[] {
+export function subfolders(folder: string): string[] {
   return readEntries(folder).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
 }
 

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { hubModelIdProblem } from './curatedModels';
-import { formatBytes, MAX_REVISION_DEPTH, PARTIAL_FILE, REVISION_FOLDER, scanDownloadedModels } from './downloadedModels';
+import { filesBelow, formatBytes, MAX_REVISION_DEPTH, REVISION_FOLDER, scanDownloadedModels, subfolders } from './downloadedModels';
 import { LensError } from './errors';
 import { hubRevisionCacheDir, resolveModelSource, revisionProblem } from './modelSource';
 import type { ModelSource } from './protocol';
@@ -50,10 +50,10 @@ export class PartialDeletionError extends LensError {
 export function scanIncompleteDownloads(cacheDir: string, hubUrls: readonly string[]): IncompleteDownload[] {
   const whole = scanDownloadedModels(cacheDir, hubUrls);
   const found: IncompleteDownload[] = [];
-  for (const revisionFolder of realSubfolders(cacheDir).filter((name) => REVISION_FOLDER.test(name))) {
+  for (const revisionFolder of subfolders(cacheDir).filter((name) => REVISION_FOLDER.test(name))) {
     const revisionDir = path.join(cacheDir, revisionFolder);
-    for (const owner of realSubfolders(revisionDir)) {
-      for (const name of realSubfolders(path.join(revisionDir, owner))) {
+    for (const owner of subfolders(revisionDir)) {
+      for (const name of subfolders(path.join(revisionDir, owner))) {
         const modelId = `${owner}/${name}`;
         if (hubModelIdProblem(modelId) !== undefined) continue;
         const folder = path.join(revisionDir, owner, name);
@@ -238,30 +238,10 @@ function revisionOf(cacheDir: string, revisionDir: string, modelFolder: string, 
 /** Every folder path below `folder` (`v2`, `refs/pr/3`…), as `/`-joined text. */
 function folderPaths(folder: string, parts: readonly string[], depth: number): string[] {
   if (depth >= MAX_REVISION_DEPTH) return [];
-  return realSubfolders(folder).flatMap((child) => {
+  return subfolders(folder).flatMap((child) => {
     const below = [...parts, child];
     return [below.join('/'), ...folderPaths(path.join(folder, child), below, depth + 1)];
   });
-}
-
-interface FileOnDisk {
-  readonly bytes: number;
-  readonly mtimeMs: number;
-  readonly partial: boolean;
-}
-
-/** The regular files below `folder`; links are neither followed nor counted. */
-function filesBelow(folder: string): FileOnDisk[] {
-  const files: FileOnDisk[] = [];
-  for (const entry of readEntries(folder)) {
-    const full = path.join(folder, entry.name);
-    if (entry.isDirectory()) files.push(...filesBelow(full));
-    else if (entry.isFile()) {
-      const stats = lstatSyncOrUndefined(full);
-      if (stats) files.push({ bytes: stats.size, mtimeMs: stats.mtimeMs, partial: PARTIAL_FILE.test(entry.name) });
-    }
-  }
-  return files;
 }
 
 function refusal(folder: string, why: string): LensError {
@@ -290,27 +270,6 @@ function isSameOrInside(child: string, parent: string): boolean {
 function comparable(file: string): string {
   const resolved = path.resolve(file);
   return process.platform === 'win32' || process.platform === 'darwin' ? resolved.toLowerCase() : resolved;
-}
-
-function readEntries(folder: string): fs.Dirent[] {
-  try {
-    return fs.readdirSync(folder, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-}
-
-/** Names of the real folders in `folder` (links left out). */
-function realSubfolders(folder: string): string[] {
-  return readEntries(folder).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
-}
-
-function lstatSyncOrUndefined(file: string): fs.Stats | undefined {
-  try {
-    return fs.lstatSync(file);
-  } catch {
-    return undefined;
-  }
 }
 
 async function lstatOrUndefined(file: string): Promise<fs.Stats | undefined> {

@@ -5,23 +5,11 @@ import * as path from 'path';
 import { formatBytes, localModelFolderProblem, modelCacheDir, scanDownloadedModels } from '../../src/common/downloadedModels';
 import { hubRevisionCacheDir, resolveModelSource } from '../../src/common/modelSource';
 import { DEFAULT_HUB_URL, readSettings } from '../../src/common/settings';
+import { wholeModel, writeTree } from './cacheTree';
 
 const repo = path.resolve(__dirname, '../../..');
 const fixture = path.join(repo, 'test/fixtures/tiny-model');
 const MIRROR = 'http://127.0.0.1:9/mirror';
-
-/** Writes `files` (relative path → content) below `folder`, each dated `date`. */
-function writeTree(folder: string, files: Readonly<Record<string, string | Buffer>>, date: Date): void {
-  for (const [name, content] of Object.entries(files)) {
-    const file = path.join(folder, name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-    fs.utimesSync(file, date, date);
-  }
-}
-
-/** A model as transformers.js leaves it after a whole download: 10 + 20 + `weights` bytes. */
-const wholeModel = (weights: number) => ({ 'config.json': '{"a":12345}', 'tokenizer.json': '{"model":{"a":1234}}', 'onnx/model_q4.onnx': Buffer.alloc(weights) });
 
 describe('downloaded models: the cache scan', () => {
   let scratch: string;

@@ -8,21 +8,9 @@ import { LensError } from '../../src/common/errors';
 import { bytesOnDisk, deleteCachedModelFolder, isModelInUse, PartialDeletionError, scanIncompleteDownloads } from '../../src/common/modelDeletion';
 import { hubRevisionCacheDir } from '../../src/common/modelSource';
 import { DEFAULT_HUB_URL } from '../../src/common/settings';
+import { wholeModel, writeTree } from './cacheTree';
 
 const MIRROR = 'http://127.0.0.1:9/mirror';
-
-/** Writes `files` (relative path → content) below `folder`, each dated `date`. */
-function writeTree(folder: string, files: Readonly<Record<string, string | Buffer>>, date = new Date(Date.UTC(2026, 10, 1))): void {
-  for (const [name, content] of Object.entries(files)) {
-    const file = path.join(folder, name);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, content);
-    fs.utimesSync(file, date, date);
-  }
-}
-
-/** A whole model: 11 + 20 + `weights` bytes. */
-const wholeModel = (weights: number) => ({ 'config.json': '{"a":12345}', 'tokenizer.json': '{"model":{"a":1234}}', 'onnx/model_q4.onnx': Buffer.alloc(weights) });
 
 /** Asserts that `promise` rejects with a LensError refusing the deletion. */
 async function assertRefused(promise: Promise<unknown>, why: RegExp): Promise<void> {
