@@ -67,6 +67,7 @@ export class AttentionController extends Disposable {
           onRevealToken: (index) => this.revealToken(index),
           onRendered: (view, ms, arrivedAt) => this.rendered(view, ms, arrivedAt),
           onExport: (message) => void this.saveExport(message).catch((error) => this.exportFailed(error)),
+          onProbe: (message, capture) => void this.probe(message, capture),
           onClosed: () => this.overlay.clear(),
         },
         log,
@@ -176,6 +177,19 @@ export class AttentionController extends Disposable {
     this.log.appendLine(
       `[attention] ${pending.tokens} tokens: forward pass ${pending.forwardMs} ms, ${view} painted in ${Math.round(ms)} ms; command to painted ${totalMs} ms`,
     );
+  }
+
+  /** Runs the panel's probe on the worker and posts the answer (or why there is none) back. */
+  private async probe(message: Extract<FromWebviewMessage, { type: 'probe' }>, capture: AttentionCapture): Promise<void> {
+    try {
+      const result = await this.models.probe({ ...message.request, tokenIds: capture.tokenIds });
+      // A capture replaced meanwhile: its panel no longer asks about these tokens.
+      if (this.panel.current === capture) this.panel.post({ type: 'probeResult', probeId: message.probeId, result });
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.log.appendLine(`[attention] probe failed: ${text}`);
+      if (this.panel.current === capture) this.panel.post({ type: 'probeFailed', probeId: message.probeId, message: text });
+    }
   }
 
   private revealToken(index: number): void {

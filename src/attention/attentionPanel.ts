@@ -19,6 +19,8 @@ export interface PanelEvents {
   readonly onRevealToken: (index: number) => void;
   readonly onRendered: (view: string, ms: number, arrivedAt: number | undefined) => void;
   readonly onExport: (message: Extract<FromWebviewMessage, { type: 'export' }>) => void;
+  /** The panel asks another forward pass about `capture`, the one it shows. */
+  readonly onProbe: (message: Extract<FromWebviewMessage, { type: 'probe' }>, capture: AttentionCapture) => void;
   readonly onClosed: () => void;
 }
 
@@ -148,6 +150,9 @@ export class AttentionPanel extends Disposable {
         this.events.onSelection(message.selection);
       },
       revealToken: (message) => this.events.onRevealToken(message.index),
+      probe: (message) => {
+        if (this.capture) this.events.onProbe(message, this.capture);
+      },
       export: (message) => this.events.onExport(message),
       rendered: (message) => this.events.onRendered(message.view, message.ms, message.arrivedAt),
     },

@@ -96,6 +96,8 @@ export class WebviewInbox {
         return this.handlers.selectionChanged(message);
       case 'revealToken':
         return this.handlers.revealToken(message);
+      case 'probe':
+        return this.handlers.probe(message);
       case 'export':
         return this.handlers.export(message);
       case 'rendered':
@@ -114,6 +116,14 @@ export class WebviewInbox {
     switch (message.type) {
       case 'revealToken':
         return message.index < shape.tokens;
+      case 'probe': {
+        const { position, maskedPositions, knockedOutHeads } = message.request;
+        return (
+          position < shape.tokens &&
+          maskedPositions.every((p) => p < shape.tokens) &&
+          knockedOutHeads.every((h) => h.layer < shape.layers && h.head < shape.heads)
+        );
+      }
       case 'selectionChanged': {
         const { layer, head, heads, queryToken } = message.selection;
         return layer < shape.layers && (head === 'mean' || head < shape.heads) && heads.every((h) => h < shape.heads) && queryToken < shape.tokens;

@@ -5,6 +5,7 @@
 
 import { formatBytes } from './attentionBudget';
 import { packProbs, unpackProbs, type PackedProbs } from './probsPacking';
+import type { NextTokenPredictions } from './tokenPredictions';
 
 /** A dense float32 tensor, row-major. */
 export interface TensorData {
@@ -38,6 +39,8 @@ export interface AttentionCapture {
   readonly embedTokens?: TensorData;
   readonly embedPositions?: TensorData;
   readonly positionKind: PositionKind;
+  /** The model's next-token predictions at every position, from the same forward pass (see tokenPredictions.ts). */
+  readonly predictions?: NextTokenPredictions;
   /**
    * The host holds q/k/v and the embeddings but sends them only when a view asks (`needVectors`):
    * they are as large as the probabilities and only Step by step and the JSON export use them.
@@ -58,7 +61,12 @@ export interface AttentionCapture {
    */
   readonly standInFor?: { readonly model: string; readonly host: string };
   /** Where the text came from, for the panel's title. */
-  readonly origin: { readonly kind: 'selection' | 'cursor' | 'completion' | 'summary'; readonly label: string };
+  readonly origin: {
+    readonly kind: 'selection' | 'cursor' | 'completion' | 'summary';
+    readonly label: string;
+    /** For a suggestion or a summary: how many characters at the end of `text` the model wrote (the rest is its prompt). */
+    readonly outputChars?: number;
+  };
 }
 
 

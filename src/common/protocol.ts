@@ -7,6 +7,7 @@
 import type { AttentionCapture } from './attentionData';
 import type { Backend, DeviceChoice, Dtype, DtypeChoice } from './deviceChoices';
 import type { ErrorCode } from './errors';
+import type { ProbeParams, ProbeResult } from './probeProtocol';
 
 export type { Backend, DeviceChoice, Dtype, DtypeChoice } from './deviceChoices';
 
@@ -99,6 +100,9 @@ export interface AttentionParams {
 
 export interface AttentionRequest extends Envelope<'attention'>, AttentionParams {}
 
+/** The logit lens and "what if" at one position of captured tokens (see probeProtocol.ts). */
+export interface ProbeRequest extends Envelope<'probe'>, ProbeParams {}
+
 export interface CancelRequest {
   readonly type: 'cancel';
   /** The id of the request to cancel. */
@@ -133,6 +137,7 @@ export type WorkerRequest =
   | CompleteRequest
   | SummarizeRequest
   | AttentionRequest
+  | ProbeRequest
   | CancelRequest
   | ExitRequest
   | StatsRequest;
@@ -239,6 +244,12 @@ export interface AttentionEvent {
   readonly forwardMs: number;
 }
 
+export interface ProbeEvent {
+  readonly type: 'probe';
+  readonly id: number;
+  readonly result: ProbeResult;
+}
+
 /** The worker's own figures; Node 20's Worker has no getHeapStatistics(), so the worker reports them. */
 export interface WorkerStats {
   /** Requests waiting in the worker's scheduler. */
@@ -278,6 +289,7 @@ export type WorkerEvent =
   | TokenEvent
   | DoneEvent
   | AttentionEvent
+  | ProbeEvent
   | StatsEvent
   | ErrorEvent;
 

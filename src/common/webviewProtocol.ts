@@ -2,12 +2,17 @@
 
 import type { CaptureVectors, PanelCapture } from './attentionData';
 import type { PackedProbs } from './probsPacking';
+import type { PanelProbeRequest, ProbeResult } from './probeProtocol';
 
 /** The largest PNG export (as a data URL) and JSON export the host takes in one message. */
 export const MAX_EXPORT_PNG_CHARS = 64 * 1024 * 1024;
 export const MAX_EXPORT_JSON_CHARS = 256 * 1024 * 1024;
 
-export type AttentionViewName = 'matrix' | 'heads' | 'headView' | 'steps';
+export type AttentionViewName = 'matrix' | 'heads' | 'headView' | 'steps' | 'confidence' | 'rollout' | 'lens' | 'whatIf' | 'tour';
+
+/** Most tokens one probe may mask, and most heads it may knock out. */
+export const MAX_PROBE_MASKED = 64;
+export const MAX_PROBE_KNOCKOUTS = 256;
 
 /** The view and selection the panel shows; kept by the webview with setState, reported to the host. */
 export interface ViewSelection {
@@ -32,6 +37,9 @@ export type ToWebviewMessage =
   | { readonly type: 'status'; readonly text: string; readonly isError: boolean }
   /** The editor cursor moved onto token `index` (or off every token). */
   | { readonly type: 'cursorToken'; readonly index: number | undefined }
+  /** The worker's answer to the panel's `probe` number `probeId` (only the latest probe is answered). */
+  | { readonly type: 'probeResult'; readonly probeId: number; readonly result: ProbeResult }
+  | { readonly type: 'probeFailed'; readonly probeId: number; readonly message: string }
   /** Asks the webview to export the current view (the host clicked Export in a command). */
   | { readonly type: 'requestExport'; readonly format: 'png' | 'json' };
 
@@ -44,6 +52,11 @@ export type FromWebviewMessage =
   | { readonly type: 'selectionChanged'; readonly selection: ViewSelection }
   /** The user picked a token in a view (the host reveals it in the editor). */
   | { readonly type: 'revealToken'; readonly index: number }
+  /**
+   * Another forward pass about the capture shown: the logit lens at a position, or "what if" with
+   * tokens masked or heads knocked out. Probes in one event-loop turn fold into the last.
+   */
+  | { readonly type: 'probe'; readonly probeId: number; readonly request: PanelProbeRequest }
   /** An export produced in the webview: PNG as a data URL, JSON as text. */
   | { readonly type: 'export'; readonly format: 'png'; readonly dataUrl: string }
   | { readonly type: 'export'; readonly format: 'json'; readonly json: string }
@@ -54,7 +67,7 @@ export type FromWebviewMessage =
    */
   | { readonly type: 'rendered'; readonly view: AttentionViewName; readonly ms: number; readonly arrivedAt?: number };
 
-const VIEWS: readonly AttentionViewName[] = ['matrix', 'heads', 'headView', 'steps'];
+const VIEWS: readonly AttentionViewName[] = ['matrix', 'heads', 'headView', 'steps', 'confidence', 'rollout', 'lens', 'whatIf', 'tour'];
 
 function isInt(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
@@ -77,6 +90,35 @@ function parseSelection(value: unknown): ViewSelection | undefined {
   return { view: s.view as AttentionViewName, layer: s.layer, head: s.head as number | 'mean', heads, queryToken: s.queryToken };
 }
 
+/** A list of at most `max` integers in [0, limit]; undefined when anything else. */
+function intList(value: unknown, max: number, limit: number): number[] | undefined {
+  if (!Array.isArray(value) || value.length > max) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!isInt(item, 0, limit)) return undefined;
+    out.push(item);
+  }
+  return out;
+}
+
+function parseProbeRequest(value: unknown): PanelProbeRequest | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const r = value as Record<string, unknown>;
+  if (!isInt(r.position, 0, 1 << 20) || typeof r.lens !== 'boolean' || typeof r.continuation !== 'boolean') return undefined;
+  const maskedPositions = intList(r.maskedPositions, MAX_PROBE_MASKED, 1 << 20);
+  if (!maskedPositions || !Array.isArray(r.knockedOutHeads) || r.knockedOutHeads.length > MAX_PROBE_KNOCKOUTS) return undefined;
+  const knockedOutHeads: { layer: number; head: number }[] = [];
+  for (let i = 0; i < r.knockedOutHeads.length; i++) {
+    const h: unknown = r.knockedOutHeads[i];
+    if (typeof h !== 'object' || h === null) return undefined;
+    const { layer, head } = h as Record<string, unknown>;
+    if (!isInt(layer, 0, 1023) || !isInt(head, 0, 1023)) return undefined;
+    knockedOutHeads.push({ layer, head });
+  }
+  return { position: r.position, lens: r.lens, maskedPositions: [...new Set(maskedPositions)].sort((a, b) => a - b), knockedOutHeads, continuation: r.continuation };
+}
+
 /** Validates a message from the webview at run time (webview content is never trusted); undefined if malformed. */
 export function parseFromWebview(message: unknown): FromWebviewMessage | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
@@ -94,6 +136,10 @@ export function parseFromWebview(message: unknown): FromWebviewMessage | undefin
     }
     case 'revealToken':
       return isInt(m.index, 0, 1 << 20) ? { type: 'revealToken', index: m.index } : undefined;
+    case 'probe': {
+      const request = parseProbeRequest(m.request);
+      return request && isInt(m.probeId, 0, Number.MAX_SAFE_INTEGER) ? { type: 'probe', probeId: m.probeId, request } : undefined;
+    }
     case 'export':
       if (m.format === 'png' && typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,') && m.dataUrl.length <= MAX_EXPORT_PNG_CHARS) {
         return { type: 'export', format: 'png', dataUrl: m.dataUrl };

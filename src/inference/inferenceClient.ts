@@ -13,10 +13,13 @@
 
 import { Worker } from 'worker_threads';
 import { LensError } from '../common/errors';
+import type { ProbeParams, ProbeResult } from '../common/probeProtocol';
 import type {
   AttentionEvent,
   AttentionParams,
   AttentionRequest,
+  ProbeEvent,
+  ProbeRequest,
   CompleteParams,
   CompleteRequest,
   DoneEvent,
@@ -206,6 +209,14 @@ export class InferenceClient {
     return this.track<AttentionEvent>(request, this.options.requestTimeoutMs(), undefined, (event, resolve) => {
       if (event.type === 'attention') resolve(event);
     });
+  }
+
+  /** The logit lens or "what if" on captured tokens (see probeProtocol.ts). */
+  probe(params: ProbeParams): Promise<ProbeResult> {
+    const request: ProbeRequest = { type: 'probe', id: this.nextId++, ...params };
+    return this.track<ProbeEvent>(request, this.options.requestTimeoutMs(), undefined, (event, resolve) => {
+      if (event.type === 'probe') resolve(event);
+    }).then((event) => event.result);
   }
 
   /** An inline completion at the cursor (see CompleteRequest); resolves like `generate`. */
@@ -527,6 +538,7 @@ function endsRequest(event: WorkerEvent): boolean {
     case 'ready':
     case 'done':
     case 'attention':
+    case 'probe':
     case 'stats':
     case 'error':
       return true;

@@ -7,6 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { AttentionEvent, AttentionParams, CompleteParams, DoneEvent, SummarizeParams } from '../common/protocol';
+import type { ProbeParams, ProbeResult } from '../common/probeProtocol';
 import { RELOAD_KEYS, SETTINGS_SECTION, type LensSettings } from '../common/settings';
 import { Disposable } from '../common/disposable';
 import type { CancelSignal, GenerateHandlers } from './inferenceClient';
@@ -94,6 +95,12 @@ export class ModelService extends Disposable {
   async attention(params: AttentionParams): Promise<AttentionEvent> {
     await this.whenUsable();
     return this.lifecycle.client.attention(params);
+  }
+
+  /** The logit lens or "what if" on captured tokens. */
+  async probe(params: ProbeParams): Promise<ProbeResult> {
+    await this.whenUsable();
+    return this.lifecycle.client.probe(params);
   }
 
   /** Kills the worker as a crash would, now or after `afterTokens` streamed tokens (integration tests). */

@@ -2,7 +2,7 @@
 
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'worker_threads';
 import { LensError, type ErrorCode } from '../common/errors';
-import type { AttentionRequest, CompleteRequest, GenerateRequest, SummarizeRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
+import type { AttentionRequest, ProbeRequest, CompleteRequest, GenerateRequest, SummarizeRequest, LoadRequest, WorkerEvent, WorkerRequest, WorkerStartData } from '../common/protocol';
 import { captureBuffers } from './attentionCapture';
 import { Engine, type GenerateResult, type StreamHandlers } from './engine';
 import type { FetchedHubModel } from './hubModelFetch';
@@ -126,6 +126,24 @@ function attentionJob(engine: Engine, request: AttentionRequest): Job {
   };
 }
 
+function probeJob(engine: Engine, request: ProbeRequest): Job {
+  return {
+    id: request.id,
+    jobClass: 'command',
+    async run() {
+      try {
+        post({ type: 'probe', id: request.id, result: await engine.probe(request) });
+      } catch (error) {
+        post(errorEvent(request.id, error));
+      }
+    },
+    stop() {}, // a few forward passes; past its timeout the host ends the worker
+    drop() {
+      post({ type: 'error', id: request.id, code: 'WORKER_STOPPED', message: 'The probe was cancelled.' });
+    },
+  };
+}
+
 /**
  * Hub downloads in flight, by load id. A download runs beside the lane, so the current model serves
  * completions meanwhile; only the load that follows takes the lane. A newer load ends an older
@@ -189,6 +207,9 @@ function handle(engine: Engine, scheduler: RequestScheduler, request: WorkerRequ
       return;
     case 'attention':
       scheduler.enqueue(attentionJob(engine, request));
+      return;
+    case 'probe':
+      scheduler.enqueue(probeJob(engine, request));
       return;
     case 'cancel':
       if (downloads.has(request.id)) downloads.get(request.id)?.abort('cancelled');

@@ -61,6 +61,20 @@ export function parseWorkerRequest(message: unknown): WorkerRequest {
       if (!isRecord(origin) || typeof origin.kind !== 'string' || typeof origin.label !== 'string') fail('attention needs an origin');
       return message as unknown as WorkerRequest;
     }
+    case 'probe': {
+      const ids = message.tokenIds;
+      if (!Array.isArray(ids) || ids.length < 1 || ids.length > 8192 || !ids.every((id) => Number.isInteger(id) && id >= 0)) fail('probe needs token ids');
+      const position = message.position;
+      if (typeof position !== 'number' || !Number.isInteger(position) || position < 0 || position >= ids.length) fail('probe position must be a token index');
+      const masked = message.maskedPositions;
+      if (!Array.isArray(masked) || !masked.every((p) => Number.isInteger(p) && p >= 0 && p < ids.length)) fail('maskedPositions must be token indexes');
+      const heads = message.knockedOutHeads;
+      if (!Array.isArray(heads) || !heads.every((h) => isRecord(h) && Number.isInteger(h.layer) && Number.isInteger(h.head) && (h.layer as number) >= 0 && (h.head as number) >= 0)) {
+        fail('knockedOutHeads must be {layer, head} pairs');
+      }
+      if (typeof message.lens !== 'boolean' || typeof message.continuation !== 'boolean') fail('probe needs lens and continuation flags');
+      return message as unknown as WorkerRequest;
+    }
     case 'cancel':
       return message as unknown as WorkerRequest;
     case 'exit':
