@@ -7,6 +7,7 @@ import type { PreTrainedModel, PreTrainedTokenizer, Tensor } from '@huggingface/
 import type { AttentionCapture, PositionKind, TensorData } from '../common/attentionData';
 import { captureBytes, tokensWithinBudget, type CaptureShape } from '../common/attentionBudget';
 import { LensError } from '../common/errors';
+import { predictionsFromLogits, type NextTokenPredictions } from '../common/tokenPredictions';
 import type { TransformersModule } from './ortRuntime';
 import type { SessionOutputFilter } from './sessionOutputFilter';
 
@@ -173,10 +174,20 @@ export async function captureAttention(
     embedTokens: taps.embedTokens ? unbatch(result[taps.embedTokens]) : undefined,
     embedPositions: taps.embedPositions ? unbatch(result[taps.embedPositions]) : undefined,
     positionKind: input.positionKind,
+    predictions: result.logits ? predictionsOf(tokenizer, result.logits, ids) : undefined,
     cut: allIds.length > cap ? { originalTokens: allIds.length, keptTokens: cap, ...(memory ? { memory } : {}) } : undefined,
     origin: input.origin,
   };
   return { capture, forwardMs };
+}
+
+/** The next-token predictions at every position from the pass's logits [1, T, vocab], with their texts. */
+function predictionsOf(tokenizer: PreTrainedTokenizer, logits: Tensor, ids: readonly number[]): NextTokenPredictions {
+  const vocab = logits.dims[2];
+  const stats = predictionsFromLogits(logits.data as Float32Array, ids, vocab);
+  const texts: Record<number, string> = {};
+  for (const id of stats.topIds) texts[id] ??= tokenizer.decode([id], { skip_special_tokens: false });
+  return { ...stats, texts };
 }
 
 /** The buffers of a capture, to transfer instead of copy. */

@@ -13,8 +13,11 @@ import { completionPromptParts } from '../common/promptFormats';
 import type { PromptPart } from '../common/promptParts';
 import type { CompleteParams, GenerateParams, LoadParams, ModelInfo, SummarizeParams } from '../common/protocol';
 import type { StopRules } from '../common/stopRules';
+import type { ProbeParams, ProbeResult } from '../common/probeProtocol';
 import { summaryChatMessages, summaryPromptParts } from '../common/summaryPrompt';
 import { captureAttention } from './attentionCapture';
+import { ProbeRunner } from './probeRunner';
+import { buildProbeSessions } from './probeSessions';
 import { releaseModel, type LoadedModel } from './loadedModel';
 import type { FetchedHubModel } from './hubModelFetch';
 import { ModelLoader, type FetchOptions, type LoaderOptions, type LoadOptions } from './modelLoader';
@@ -48,6 +51,9 @@ export class Engine {
   /** What the loaded model was loaded with, to load it again when a replacement fails. */
   private loadedWith: LoadOptions | undefined;
   private readonly loader: ModelLoader;
+  /** Probe sessions of the loaded model, built on the first probe. */
+  private probes: Promise<ProbeRunner> | undefined;
+  private releaseProbes: (() => Promise<void>) | undefined;
 
   constructor(options: LoaderOptions) {
     this.loader = new ModelLoader(options);
@@ -119,6 +125,7 @@ export class Engine {
   }
 
   private install(loaded: LoadedModel, options: LoadOptions): void {
+    void this.dropProbes();
     this.prompts = new PromptEncoder(loaded.tokenizer);
     this.loaded = loaded;
     this.loadedWith = { ...options, onProgress: () => undefined };
@@ -234,11 +241,42 @@ export class Engine {
     });
   }
 
+  /** The logit lens and "what if" on captured tokens (see probeRunner.ts). */
+  async probe(params: ProbeParams): Promise<ProbeResult> {
+    const { loaded } = this.require();
+    const vocab = readModelShape(loaded.model.config as unknown as Record<string, unknown>).vocabSize;
+    if (vocab && params.tokenIds.some((id) => id >= vocab)) throw new LensError('BAD_REQUEST', `A token id is outside the vocabulary of ${loaded.info.name}.`);
+    this.probes ??= this.buildProbes(loaded);
+    return (await this.probes).run(params);
+  }
+
+  /** The probe sessions of `loaded`, built on first use (see probeSessions.ts). */
+  private async buildProbes(loaded: LoadedModel): Promise<ProbeRunner> {
+    const sessions = (loaded.model as unknown as { sessions: Record<string, object> }).sessions;
+    const decoder = sessions.model ?? sessions.decoder_model_merged;
+    try {
+      const built = await buildProbeSessions(decoder, loaded.info.layers);
+      this.releaseProbes = () => built.release();
+      return new ProbeRunner(loaded, built, loaded.info.heads);
+    } catch (error) {
+      this.probes = undefined; // a later probe may try again (e.g. after memory was freed)
+      throw new LensError('MODEL_INVALID', `Probes cannot run on ${loaded.info.name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async dropProbes(): Promise<void> {
+    const release = this.releaseProbes;
+    this.probes = undefined;
+    this.releaseProbes = undefined;
+    if (release) await release();
+  }
+
   /** Releases the model's sessions. */
   async dispose(): Promise<void> {
     const loaded = this.loaded;
     this.loaded = undefined;
     this.prompts = undefined;
+    await this.dropProbes();
     if (loaded) await releaseModel(loaded);
   }
 }

@@ -48,7 +48,7 @@ const PROBS_PATH_OPS = new Set(['Where', 'Cast', 'Identity', 'Dropout']);
 const SCORE_PATH_DEPTH = 8;
 
 /** The graph's wiring, looked up by tensor name. */
-interface GraphIndex {
+export interface GraphIndex {
   readonly producer: Map<string, NodeProto>;
   readonly consumers: Map<string, NodeProto[]>;
   /** Tensors computed from initializers and Constant nodes alone. */
@@ -68,7 +68,7 @@ interface AttentionSite {
   readonly v?: string;
 }
 
-function indexGraph(graph: GraphProto): GraphIndex {
+export function indexGraph(graph: GraphProto): GraphIndex {
   const producer = new Map<string, NodeProto>();
   const consumers = new Map<string, NodeProto[]>();
   const constant = new Set<string>(graph.initializer.map((t) => t.name));
@@ -92,7 +92,7 @@ function indexGraph(graph: GraphProto): GraphIndex {
   return { producer, consumers, constant, graphInputs, names };
 }
 
-function intAttribute(node: NodeProto, name: string): bigint | undefined {
+export function intAttribute(node: NodeProto, name: string): bigint | undefined {
   return node.attribute.find((a) => a.name === name)?.i;
 }
 
@@ -101,7 +101,7 @@ function intsAttribute(node: NodeProto, name: string): bigint[] | undefined {
 }
 
 /** True when the Softmax normalises over the last axis of [batch, heads, T, total] scores. */
-function softmaxOverLastAxis(node: NodeProto, defaultOpset: bigint): boolean {
+export function softmaxOverLastAxis(node: NodeProto, defaultOpset: bigint): boolean {
   const axis = intAttribute(node, 'axis');
   if (axis === undefined) return defaultOpset >= 13n; // before opset 13 the default axis was 1
   return axis === -1n || axis === 3n;
@@ -130,7 +130,7 @@ function withoutPast(index: GraphIndex, tensor: string): string {
 }
 
 /** The Q·Kᵀ MatMul that a Softmax's input traces back to: both factors are activations. */
-function findScoresMatMul(index: GraphIndex, scores: string): NodeProto | undefined {
+export function findScoresMatMul(index: GraphIndex, scores: string): NodeProto | undefined {
   let frontier = [scores];
   const seen = new Set<string>();
   for (let depth = 0; depth <= SCORE_PATH_DEPTH && frontier.length; depth++) {
@@ -154,7 +154,7 @@ function findScoresMatMul(index: GraphIndex, scores: string): NodeProto | undefi
 }
 
 /** The probs × V MatMul fed by the probabilities (through masking or casts): V is its second factor. */
-function findValueMatMul(index: GraphIndex, probs: string): NodeProto | undefined {
+export function findValueMatMul(index: GraphIndex, probs: string): NodeProto | undefined {
   let tensor = probs;
   for (let step = 0; step < 4; step++) {
     const consumers = index.consumers.get(tensor) ?? [];
@@ -196,7 +196,7 @@ function fusedAttentionProblem(node: NodeProto): string | undefined {
   return undefined;
 }
 
-async function loadProtobuf(): Promise<{ onnx: OnnxModule; protobuf: ProtobufModule }> {
+export async function loadProtobuf(): Promise<{ onnx: OnnxModule; protobuf: ProtobufModule }> {
   // onnx-buf is ESM only. tsc (module commonjs) turns these imports into require(), which loads ESM
   // on Node >= 20.19; webpack bundles both for the worker. Loaded on demand: most models need neither.
   const [onnx, protobuf] = await Promise.all([import('onnx-buf'), import('@bufbuild/protobuf')]);

@@ -24,12 +24,12 @@ export type TapDecision =
   | { readonly kind: 'injected'; readonly bytes: Uint8Array; readonly taps: InjectedTaps }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
-interface Session {
+export interface Session {
   readonly outputNames: readonly string[];
   release(): Promise<void>;
 }
 
-interface SessionFactory {
+export interface SessionFactory {
   create(...args: unknown[]): Promise<Session>;
 }
 
@@ -57,8 +57,26 @@ export async function decideTaps(outputNames: readonly string[], readModel: () =
   }
 }
 
+/** Where a session's graph came from, so that probes can build their own sessions of it (see probeSessions.ts). */
+export interface GraphSource {
+  /** The graph's file, when it was given by path (its external data lies beside it). */
+  readonly file?: string;
+  /** The graph's bytes, only when there is no file. */
+  readonly bytes?: Uint8Array;
+  /** The session options transformers.js chose (device, threads, external data). */
+  readonly options: ExternalDataSessionOptions;
+  readonly runtime: ExternalDataRuntime;
+}
+
+const graphSources = new WeakMap<object, GraphSource>();
+
+/** The graph source of a session created during loadWithAttentionTaps. */
+export function graphSourceOf(session: object): GraphSource | undefined {
+  return graphSources.get(session);
+}
+
 /** The ONNX Runtime that transformers.js uses: the one injected for WASM (see ortRuntime.ts), else onnxruntime-node. */
-function sessionFactory(): { factory: SessionFactory; runtime: ExternalDataRuntime } {
+export function sessionFactory(): { factory: SessionFactory; runtime: ExternalDataRuntime } {
   const injected = (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] as { InferenceSession: SessionFactory } | undefined;
   if (injected) return { factory: injected.InferenceSession, runtime: 'web' };
   return { factory: (require('onnxruntime-node') as { InferenceSession: SessionFactory }).InferenceSession, runtime: 'native' };
@@ -106,12 +124,18 @@ export async function loadWithAttentionTaps<T>(cpuKernels: boolean, load: () => 
       cpuKernels,
     );
     if (decision.kind === 'unavailable') reasons.push(decision.reason);
-    if (decision.kind !== 'injected') return session;
+    const source: GraphSource = request.file ? { file: request.file, options: request.options, runtime } : { bytes: request.bytes, options: request.options, runtime };
+    if (decision.kind !== 'injected') {
+      graphSources.set(session, source);
+      return session;
+    }
     await session.release();
     // The tapped graph is bytes: ONNX Runtime is told where the external data of its file lives
     // (onnxruntime-node then reads it as from a path: measured, the same peak memory; passing the
     // data as a buffer instead held it twice and took three times as long).
-    return original.call(this, decision.bytes, request.file ? optionsForGraphBytes(runtime, request.options, request.file) : request.options);
+    const tapped = await original.call(this, decision.bytes, request.file ? optionsForGraphBytes(runtime, request.options, request.file) : request.options);
+    graphSources.set(tapped, source);
+    return tapped;
   };
   try {
     const loaded = await load();
