@@ -20,13 +20,15 @@ import type { ProbeSessions, RunnableSession } from './probeSessions';
 
 interface PassInput {
   readonly ids: readonly number[];
+  /** The position whose prediction is read (default: the last). */
+  readonly at?: number;
   readonly masked: ReadonlySet<number>;
   /** [layers × heads], 1 keeps a head; undefined: every head kept. */
   readonly headMask?: Float32Array;
 }
 
 interface PassOutput {
-  /** Logits of the last position. */
+  /** Logits at the position read. */
   readonly lastLogits: Float32Array;
   readonly vocab: number;
   /** Residual stream at the last position, per depth: [depths × d], when asked. */
@@ -51,7 +53,9 @@ export class ProbeRunner {
     const { layers } = this.loaded.info;
     const texts: Record<number, string> = {};
     const prefix = params.tokenIds.slice(0, params.position + 1);
-    const masked = new Set(params.maskedPositions.filter((p) => p <= params.position));
+    // The whole text goes through, later tokens too: that a mask after the position changes nothing there is the model's causality, not a shortcut here.
+    const whole = { ids: params.tokenIds, at: params.position };
+    const masked = new Set(params.maskedPositions);
     const knockout = params.knockedOutHeads.filter((h) => h.layer < layers && h.head < this.heads);
     const knockoutAvailable = Boolean(this.sessions.graphs.knockout);
     let headMask: Float32Array | undefined;
@@ -60,7 +64,7 @@ export class ProbeRunner {
       for (const h of knockout) headMask[h.layer * this.heads + h.head] = 0;
     }
     const lensWanted = params.lens && Boolean(this.sessions.lensHead) && this.sessions.graphs.residualTaps.length > 0;
-    const originalPass = await this.pass({ ids: prefix, masked: new Set() }, lensWanted);
+    const originalPass = await this.pass({ ...whole, masked: new Set() }, lensWanted);
     const original: ProbeOutcome = {
       next: this.top(originalPass, texts),
       ...(params.continuation ? { continuation: await this.continuation({ ids: prefix, masked: new Set() }, originalPass) } : {}),
@@ -68,11 +72,10 @@ export class ProbeRunner {
     const changes = masked.size > 0 || headMask !== undefined;
     let changed: ProbeOutcome | undefined;
     if (changes) {
-      const changedInput = { ids: prefix, masked, headMask };
-      const changedPass = await this.pass(changedInput, false);
+      const changedPass = await this.pass({ ...whole, masked, headMask }, false);
       changed = {
         next: this.top(changedPass, texts),
-        ...(params.continuation ? { continuation: await this.continuation(changedInput, changedPass) } : {}),
+        ...(params.continuation ? { continuation: await this.continuation({ ids: prefix, masked: new Set([...masked].filter((p) => p <= params.position)), headMask }, changedPass) } : {}),
       };
     }
     let lens: ProbeResult['lens'];
@@ -128,11 +131,12 @@ export class ProbeRunner {
     }
     const logits = result.logits;
     const vocab = logits.dims[2];
-    const lastLogits = (logits.data as Float32Array).slice((T - 1) * vocab, T * vocab);
+    const at = input.at ?? T - 1;
+    const lastLogits = (logits.data as Float32Array).slice(at * vocab, (at + 1) * vocab);
     if (!withResiduals) return { lastLogits, vocab };
     const width = result[taps[0]].dims[2];
     const data = new Float32Array(taps.length * width);
-    taps.forEach((name, depth) => data.set((result[name].data as Float32Array).subarray((T - 1) * width, T * width), depth * width));
+    taps.forEach((name, depth) => data.set((result[name].data as Float32Array).subarray(at * width, (at + 1) * width), depth * width));
     return { lastLogits, vocab, residuals: { data, depths: taps.length, width } };
   }
 

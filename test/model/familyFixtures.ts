@@ -67,7 +67,7 @@ function modifiedMs(file: string): number | undefined {
 }
 
 /** Runs tools/serve/ensure_serve_packages.sh; returns the python that has torch and transformers. */
-async function ensurePython(): Promise<string> {
+export async function ensurePython(): Promise<string> {
   const { stdout } = await execFileAsync('bash', [ENSURE_SCRIPT], { cwd: REPO_ROOT, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 }).catch(
     (error: Error & { stderr?: string }) => {
       throw new Error(`${ENSURE_SCRIPT} failed: ${error.message}\n${(error.stderr ?? '').slice(-LOG_TAIL_CHARS)}`);
