@@ -21,3 +21,19 @@ export function tokenAt(capture: AttentionCapture, offset: number): number | und
   const last = capture.offsets[capture.offsets.length - 1];
   return last && offset === last[1] ? capture.offsets.length - 1 : undefined;
 }
+
+/** Weights below this are not drawn: most of a row is near zero. */
+export const MIN_SHADED_WEIGHT = 0.02;
+
+/**
+ * The tokens 0..last of a weight row worth shading, each with a level in [0, levels): the square
+ * root spreads the small weights that make up most of a row over more shades.
+ */
+export function shadedTokens(row: ArrayLike<number>, last: number, levels: number): { token: number; level: number }[] {
+  const out: { token: number; level: number }[] = [];
+  for (let j = 0; j <= Math.min(last, row.length - 1); j++) {
+    if (!(row[j] >= MIN_SHADED_WEIGHT)) continue;
+    out.push({ token: j, level: Math.min(levels - 1, Math.floor(Math.sqrt(row[j]) * levels)) });
+  }
+  return out;
+}

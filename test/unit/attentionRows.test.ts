@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { splitVectors, type AttentionCapture } from '../../src/common/attentionData';
-import { attentionRow, tokenAt } from '../../src/attention/attentionRows';
+import { attentionRow, MIN_SHADED_WEIGHT, shadedTokens, tokenAt } from '../../src/attention/attentionRows';
 
 function capture(): AttentionCapture {
   // 1 layer, 2 heads, 3 tokens: head 0 attends to the first token, head 1 to itself.
@@ -66,5 +66,20 @@ describe('splitVectors', () => {
   it('does not promise vectors a capture never had', () => {
     const { light } = splitVectors(capture());
     assert.strictEqual(light.vectorsOnRequest, undefined);
+  });
+});
+
+describe('shadedTokens', () => {
+  it('skips faint weights and tokens after the query, levels by the square root', () => {
+    // 5 levels: √0.01 < MIN, √0.04 = 0.2 → 1, √0.25 = 0.5 → 2, √0.7 ≈ 0.837 → 4, √1 → capped at 4.
+    const row = [0.01, 0.04, 0.25, 0.7, 1];
+    assert.ok(0.01 < MIN_SHADED_WEIGHT);
+    assert.deepStrictEqual(shadedTokens(row, 3, 5), [
+      { token: 1, level: 1 },
+      { token: 2, level: 2 },
+      { token: 3, level: 4 },
+    ]);
+    assert.deepStrictEqual(shadedTokens(row, 10, 5).map((s) => s.token), [1, 2, 3, 4]);
+    assert.deepStrictEqual(shadedTokens([NaN, 0.5], 1, 5), [{ token: 1, level: 3 }]);
   });
 });
