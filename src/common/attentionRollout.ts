@@ -22,17 +22,13 @@ function mixedRow(probs: TensorData, layer: number, k: number, out: Float64Array
   const [, heads, T] = probs.dims;
   const data = probs.data;
   out.fill(0);
-  let end = 0;
   for (let h = 0; h < heads; h++) {
     const base = ((layer * heads + h) * T + k) * T; // [layers, heads, T, T]
-    for (let j = 0; j < T; j++) {
-      const p = data[base + j];
-      if (p !== 0) {
-        out[j] += p;
-        if (j >= end) end = j + 1;
-      }
-    }
+    for (let j = 0; j < T; j++) out[j] += data[base + j];
   }
+  // Probabilities are ≥ 0, so a zero sum means every head is zero there (above the diagonal when causal).
+  let end = T;
+  while (end > 0 && out[end - 1] === 0) end--;
   // ½·mean + ½·δ, renormalised: the sum is ½·(row sum of the mean) + ½, never 0.
   let sum = 0;
   for (let j = 0; j < end; j++) {
