@@ -45,6 +45,22 @@ interface HeadOutput {
   readonly heads?: number;
 }
 
+/** Ops that pass a tensor on unchanged in value (exporters wrap norms' inputs in float casts). */
+const PASS_THROUGH = new Set(['Cast', 'Identity']);
+/** Ops a shape computation is made of (a Reshape's target built from Shape of the stream). */
+const SHAPE_OPS = new Set(['Shape', 'Gather', 'Slice', 'Squeeze', 'Unsqueeze', 'Concat', 'Cast', 'Identity', 'Mul', 'Div', 'Add', 'Sub', 'Constant', 'ConstantOfShape', 'Reshape']);
+
+/** The tensor behind pass-through ops. */
+function beneath(index: GraphIndex, tensor: string): string {
+  let current = tensor;
+  for (let step = 0; step < 8; step++) {
+    const node = index.producer.get(current);
+    if (!node || !PASS_THROUGH.has(node.opType) || node.domain !== '' || node.input.length !== 1) return current;
+    current = node.input[0];
+  }
+  return current;
+}
+
 function isTwoActivationAdd(index: GraphIndex, node: NodeProto | undefined): node is NodeProto {
   return Boolean(node && node.opType === 'Add' && node.domain === '' && node.input.length === 2 && node.input.every((t) => !index.constant.has(t)));
 }
@@ -73,7 +89,7 @@ function residualChain(index: GraphIndex, positions: Map<NodeProto, number>, las
   const chain = [last];
   let node = index.producer.get(last);
   while (isTwoActivationAdd(index, node)) {
-    const stream = node.input.filter((t) => isTwoActivationAdd(index, index.producer.get(t)));
+    const stream = node.input.filter((t) => isTwoActivationAdd(index, index.producer.get(beneath(index, t))));
     if (stream.length !== 1) {
       // The first addition into the stream: the stream so far is the input computed earlier (the embeddings).
       if (stream.length === 0) {
@@ -84,7 +100,7 @@ function residualChain(index: GraphIndex, positions: Map<NodeProto, number>, las
       break;
     }
     chain.push(stream[0]);
-    node = index.producer.get(stream[0]);
+    node = index.producer.get(beneath(index, stream[0]));
   }
   return chain.reverse();
 }
@@ -103,8 +119,35 @@ function headOutputs(graph: GraphProto, index: GraphIndex, defaultOpset: bigint)
   return outputs;
 }
 
+/**
+ * The nodes that compute `tensor` from Shape nodes alone (a Reshape target: batch, length, width),
+ * each Shape then read off `residual` instead (same [batch, T, width] layout); undefined when
+ * `tensor` depends on anything else.
+ */
+function shapeFromResidual(index: GraphIndex, tensor: string, residual: string, clone: (node: NodeProto) => NodeProto): NodeProto[] | undefined {
+  const nodes = new Map<NodeProto, NodeProto>();
+  const stack = [tensor];
+  const seen = new Set<string>();
+  while (stack.length) {
+    const current = stack.pop()!;
+    if (seen.has(current) || index.constant.has(current)) continue;
+    seen.add(current);
+    const node = index.producer.get(current);
+    if (!node || node.domain !== '' || !SHAPE_OPS.has(node.opType)) return undefined;
+    if (node.opType === 'Shape') {
+      const copy = clone(node);
+      copy.input = [residual];
+      nodes.set(node, copy);
+      continue;
+    }
+    nodes.set(node, node);
+    stack.push(...node.input.filter(Boolean));
+  }
+  return [...nodes.values()];
+}
+
 /** Why the head stops being separable from the rest of the graph, or the nodes it is made of. */
-function headNodes(graph: GraphProto, index: GraphIndex, residual: string, logits: string): NodeProto[] | string {
+function headNodes(graph: GraphProto, index: GraphIndex, residual: string, logits: string, clone: (node: NodeProto) => NodeProto): NodeProto[] | string {
   const needed = new Set<string>([logits]);
   for (let i = graph.node.length - 1; i >= 0; i--) {
     const node = graph.node[i];
@@ -124,10 +167,17 @@ function headNodes(graph: GraphProto, index: GraphIndex, residual: string, logit
   }
   const made = new Set<string>([residual, ...nodes.flatMap((n) => n.output)]);
   const initializers = new Set(graph.initializer.map((t) => t.name));
-  const foreign = nodes.flatMap((n) => n.input.filter(Boolean)).find((t) => !made.has(t) && !initializers.has(t));
-  if (foreign) return `its final norm and unembedding also read ${foreign}, which is not part of the residual stream`;
+  const missing = (list: NodeProto[]) => [...new Set(list.flatMap((n) => n.input.filter(Boolean)))].filter((t) => !made.has(t) && !initializers.has(t));
+  for (const foreign of missing(nodes)) {
+    const shape = shapeFromResidual(index, foreign, residual, clone);
+    if (!shape) return `its final norm and unembedding also read ${foreign}, which is not part of the residual stream`;
+    for (const n of shape) if (!nodes.includes(n)) nodes.push(n);
+    shape.forEach((n) => n.output.forEach((o) => made.add(o)));
+  }
+  const still = missing(nodes);
+  if (still.length) return `its final norm and unembedding also read ${still[0]}, which is not part of the residual stream`;
   if (!made.has(logits)) return 'its logits do not follow from the last residual';
-  return nodes;
+  return topologicallyMerged(nodes, []);
 }
 
 /** See the module comment. */
@@ -160,7 +210,7 @@ export async function buildProbeGraphs(modelBytes: Uint8Array, layers: number): 
     if (chain.length === 2 * layers + 2 || chain.length === layers + 2) chain.shift();
     // Sequential blocks add twice per layer (attention, then MLP); parallel ones once.
     const stride = chain.length === 2 * layers + 1 ? 2 : chain.length === layers + 1 ? 1 : 0;
-    const head = headNodes(graph, index, last, 'logits');
+    const head = headNodes(graph, index, last, 'logits', (n) => protobuf.clone(onnx.NodeProtoSchema, n));
     if (!stride) lensUnavailable = `Its residual stream did not split into ${layers} layers (${chain.length - 1} additions were found).`;
     else if (typeof head === 'string') lensUnavailable = `Its graph does not allow it: ${head}.`;
     else {

@@ -79,7 +79,9 @@ export class ProbeRunner {
       };
     }
     let lens: ProbeResult['lens'];
-    if (params.lens) lens = lensWanted ? { readings: await this.lensReadings(originalPass, texts) } : { unavailable: this.sessions.graphs.lensUnavailable ?? 'The model graph does not allow the logit lens.' };
+    if (params.lens) {
+      lens = lensWanted ? this.checked(await this.lensReadings(originalPass, texts), original.next) : { unavailable: this.sessions.graphs.lensUnavailable ?? 'The model graph does not allow the logit lens.' };
+    }
     return {
       position: params.position,
       ...(lens ? { lens } : {}),
@@ -164,6 +166,16 @@ export class ProbeRunner {
       readings.push({ afterLayer: depth - 1, top: { ids: row.ids, probs: row.probs, entropy: row.entropy }, finalTokenProb: row.actualProb, finalTokenRank: row.actualRank });
     }
     return readings;
+  }
+
+  /**
+   * The readings, if their last depth reproduces the model's own prediction: the lens head was cut
+   * out of the graph by its shape, and a cut that went wrong must not be shown as the model's.
+   */
+  private checked(readings: LensReading[], next: TopTokens): NonNullable<ProbeResult['lens']> {
+    const last = readings[readings.length - 1];
+    const same = last.top.ids.every((id, r) => id === next.ids[r] || Math.abs(last.top.probs[r] - next.probs[r]) < 1e-3) && Math.abs(last.top.probs[0] - next.probs[0]) < 1e-3;
+    return same ? { readings } : { unavailable: 'Its final norm and unembedding, read out of its graph, did not reproduce its own prediction, so the logit lens is not shown.' };
   }
 
   /** Greedy tokens after the position (to the end of the line, at most MAX_PROBE_CONTINUATION_TOKENS), one full pass each. */

@@ -222,6 +222,25 @@ describe('Hub model families made by transformers (Llama, Qwen2, GPTBigCode, Sta
           this.test!.title += ` — max |diff| ${worst.toExponential(1)}`;
         });
       }
+
+      it('reads the logit lens and knocks out heads on cpu: the last depth through its own head is its prediction, a knocked-out head changes it', async function () {
+        const { client } = await model('cpu');
+        const { reference } = fixture();
+        const tokenIds = reference.attention_ids;
+        const position = tokenIds.length - 1;
+        const result = await client.probe({ tokenIds, position, lens: true, maskedPositions: [1], knockedOutHeads: [{ layer: 0, head: 0 }, { layer: 1, head: 0 }], continuation: false });
+        assert.ok(result.lens && 'readings' in result.lens, `logit lens unavailable: ${JSON.stringify(result.lens)}`);
+        const readings = result.lens.readings;
+        assert.strictEqual(readings.length, reference.attentions.length + 1);
+        const last = readings[readings.length - 1];
+        assert.deepStrictEqual(last.top.ids, result.original.next.ids);
+        last.top.probs.forEach((p, r) => assert.ok(Math.abs(p - result.original.next.probs[r]) < 1e-5));
+        assert.strictEqual(result.knockoutUnavailable, undefined);
+        assert.ok(result.changed);
+        const moved = Math.max(...result.changed.next.probs.map((p, r) => Math.abs(p - result.original.next.probs[r])));
+        assert.ok(moved > 1e-6 || result.changed.next.ids.join() !== result.original.next.ids.join(), 'masking and knocking out changed nothing');
+        this.test!.title += ` — ${readings.length} depths`;
+      });
     });
   }
 });
