@@ -135,7 +135,8 @@ export class AttentionController extends Disposable {
       return;
     }
     const label = kind === 'completion' ? `last completion in ${recent.fileName}` : `last doc comment in ${recent.fileName}`;
-    await this.capture({ text: recent.context + recent.output, origin: { kind, label }, startOffset: 0, producer: recent.producer });
+    // The suggestion's own characters, so the panel can tell the model's writing from its prompt (confidence).
+    await this.capture({ text: recent.context + recent.output, origin: { kind, label, outputChars: recent.output.length }, startOffset: 0, producer: recent.producer });
   }
 
   private async capture(source: CaptureSource): Promise<void> {
