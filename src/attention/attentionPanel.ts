@@ -13,6 +13,8 @@ import { attentionPanelHtml } from './attentionPanelHtml';
 import { WebviewInbox } from './webviewInbox';
 
 export const ATTENTION_VIEW_TYPE = 'attentionLens.attention';
+/** Longest the other layers wait for the first one's paint (a panel hidden behind another tab paints late). */
+const LAYERS_DELAY_LIMIT_MS = 1500;
 
 export interface PanelEvents {
   readonly onSelection: (selection: ViewSelection) => void;
@@ -33,6 +35,8 @@ export class AttentionPanel extends Disposable {
   /** What the panel shows, as it last reported: its layer goes first. */
   private selection: ViewSelection | undefined;
   private status: { text: string; isError: boolean } | undefined;
+  /** The other layers of the capture just posted, sent once its first layer is painted (or soon, whatever comes first). */
+  private pendingLayers: { readonly send: () => void; readonly timer: ReturnType<typeof setTimeout> } | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -92,6 +96,7 @@ export class AttentionPanel extends Disposable {
 
   /** Drops the capture once nobody can see it: a closed panel must not keep its megabytes alive. */
   private release(): void {
+    this.flushLayers(false);
     const capture = this.capture;
     this.capture = undefined;
     this.status = undefined;
@@ -118,8 +123,22 @@ export class AttentionPanel extends Disposable {
     const captureId = ++this.captureId;
     const firstLayer = this.selection?.view === 'heads' ? undefined : Math.min(this.selection?.layer ?? 0, capture.layers - 1);
     const panelCapture = toPanelCapture(capture, firstLayer);
+    this.flushLayers(false);
     this.post({ type: 'capture', captureId, capture: panelCapture });
-    if (panelCapture.probsLayer !== undefined) this.post({ type: 'layers', captureId, probs: packProbs(capture.probs) });
+    if (panelCapture.probsLayer === undefined) return;
+    // Posted together, the megabytes of all layers travel in the same turn as the first layer and
+    // hold it back (through code-server, one channel carries both): they go once it is painted.
+    const send = () => this.post({ type: 'layers', captureId, probs: packProbs(capture.probs) });
+    this.pendingLayers = { send, timer: setTimeout(() => this.flushLayers(true), LAYERS_DELAY_LIMIT_MS) };
+  }
+
+  /** Sends (or, with `send` false, drops) the other layers still held back. */
+  private flushLayers(send: boolean): void {
+    const pending = this.pendingLayers;
+    this.pendingLayers = undefined;
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    if (send) pending.send();
   }
 
   /** Shows a note or an error in the panel. */
@@ -154,13 +173,17 @@ export class AttentionPanel extends Disposable {
         if (this.capture) this.events.onProbe(message, this.capture);
       },
       export: (message) => this.events.onExport(message),
-      rendered: (message) => this.events.onRendered(message.view, message.ms, message.arrivedAt),
+      rendered: (message) => {
+        this.flushLayers(true);
+        this.events.onRendered(message.view, message.ms, message.arrivedAt);
+      },
     },
     () => this.capture && { layers: this.capture.layers, heads: this.capture.heads, tokens: this.capture.tokens.length },
     (line) => this.log.appendLine(line),
   );
 
   override dispose(): void {
+    this.flushLayers(false);
     this.inbox.drop();
     this.panel?.dispose();
     super.dispose();
