@@ -43,13 +43,24 @@ const ODD_VALUES: readonly unknown[] = [
 ];
 
 function validTemplates(pick: () => number): Record<string, unknown>[] {
-  const selection = () => ({ view: ['matrix', 'heads', 'headView', 'steps'][Math.floor(pick() * 4)], layer: Math.floor(pick() * SHAPE.layers), head: pick() < 0.3 ? 'mean' : Math.floor(pick() * SHAPE.heads), heads: [0, 1], queryToken: Math.floor(pick() * SHAPE.tokens) });
+  const selection = () => ({ view: ['matrix', 'heads', 'headView', 'steps', 'confidence', 'rollout', 'lens', 'whatIf', 'tour'][Math.floor(pick() * 9)], layer: Math.floor(pick() * SHAPE.layers), head: pick() < 0.3 ? 'mean' : Math.floor(pick() * SHAPE.heads), heads: [0, 1], queryToken: Math.floor(pick() * SHAPE.tokens) });
   return [
     { type: 'ready' },
     { type: 'ready', selection: selection() },
     { type: 'needVectors' },
     { type: 'selectionChanged', selection: selection() },
     { type: 'revealToken', index: Math.floor(pick() * SHAPE.tokens) },
+    {
+      type: 'probe',
+      probeId: Math.floor(pick() * 1000),
+      request: {
+        position: Math.floor(pick() * SHAPE.tokens),
+        lens: pick() < 0.5,
+        maskedPositions: [Math.floor(pick() * SHAPE.tokens)],
+        knockedOutHeads: [{ layer: Math.floor(pick() * SHAPE.layers), head: Math.floor(pick() * SHAPE.heads) }],
+        continuation: pick() < 0.5,
+      },
+    },
     { type: 'export', format: 'png', dataUrl: 'data:image/png;base64,iVBORw0KGgo=' },
     { type: 'export', format: 'json', json: '{"tokens":[]}' },
     { type: 'rendered', view: 'steps', ms: pick() * 100 },
@@ -71,8 +82,8 @@ function generate(pick: () => number): unknown {
     delete message[keys[Math.floor(pick() * keys.length)]];
   } else if (mutation < 0.7) {
     message[keys[Math.floor(pick() * keys.length)]] = odd();
-  } else if (mutation < 0.9 && typeof message.selection === 'object') {
-    const selection = message.selection as Record<string, unknown>;
+  } else if (mutation < 0.9 && (typeof message.selection === 'object' || typeof message.request === 'object')) {
+    const selection = (message.selection ?? message.request) as Record<string, unknown>;
     const fields = Object.keys(selection);
     selection[fields[Math.floor(pick() * fields.length)]] = odd();
   } else {
@@ -93,7 +104,7 @@ function isWellFormed(message: FromWebviewMessage): boolean {
     const limit = (n: number) => (fit ? n : 1024);
     return (
       exactKeys(v, ['view', 'layer', 'head', 'heads', 'queryToken']) &&
-      ['matrix', 'heads', 'headView', 'steps'].includes(v.view as string) &&
+      ['matrix', 'heads', 'headView', 'steps', 'confidence', 'rollout', 'lens', 'whatIf', 'tour'].includes(v.view as string) &&
       isIndex(v.layer, limit(SHAPE.layers)) &&
       (v.head === 'mean' || isIndex(v.head, limit(SHAPE.heads))) &&
       Array.isArray(v.heads) &&
@@ -111,6 +122,22 @@ function isWellFormed(message: FromWebviewMessage): boolean {
       return exactKeys(m, ['type', 'selection']) && selectionOk(m.selection, true);
     case 'revealToken':
       return exactKeys(m, ['type', 'index']) && isIndex(m.index, SHAPE.tokens);
+    case 'probe': {
+      const r = m.request as Record<string, unknown>;
+      const heads = r.knockedOutHeads as { layer: unknown; head: unknown }[];
+      return (
+        exactKeys(m, ['type', 'probeId', 'request']) &&
+        Number.isSafeInteger(m.probeId) &&
+        exactKeys(r, ['position', 'lens', 'maskedPositions', 'knockedOutHeads', 'continuation']) &&
+        isIndex(r.position, SHAPE.tokens) &&
+        typeof r.lens === 'boolean' &&
+        typeof r.continuation === 'boolean' &&
+        Array.isArray(r.maskedPositions) &&
+        r.maskedPositions.every((p) => isIndex(p, SHAPE.tokens)) &&
+        Array.isArray(heads) &&
+        heads.every((h) => exactKeys(h, ['layer', 'head']) && isIndex(h.layer, SHAPE.layers) && isIndex(h.head, SHAPE.heads))
+      );
+    }
     case 'export':
       return m.format === 'png'
         ? exactKeys(m, ['type', 'format', 'dataUrl']) && typeof m.dataUrl === 'string' && m.dataUrl.startsWith('data:image/png;base64,') && m.dataUrl.length <= MAX_EXPORT_PNG_CHARS
@@ -118,7 +145,7 @@ function isWellFormed(message: FromWebviewMessage): boolean {
     case 'rendered':
       return (
         exactKeys(m, ['type', 'view', 'ms', 'arrivedAt']) &&
-        ['matrix', 'heads', 'headView', 'steps'].includes(m.view as string) &&
+        ['matrix', 'heads', 'headView', 'steps', 'confidence', 'rollout', 'lens', 'whatIf', 'tour'].includes(m.view as string) &&
         Number.isFinite(m.ms) &&
         (m.arrivedAt === undefined ? !('arrivedAt' in m) : Number.isFinite(m.arrivedAt))
       );
@@ -139,7 +166,7 @@ describe('Webview fuzz: the attention panel host takes any message', function ()
       handedOn.push(message);
       if (!isWellFormed(message)) malformed.push(JSON.stringify(message).slice(0, 300));
     };
-    const handlers: InboxHandlers = { ready: record, needVectors: record, selectionChanged: record, revealToken: record, export: record, rendered: record };
+    const handlers: InboxHandlers = { ready: record, needVectors: record, selectionChanged: record, revealToken: record, probe: record, export: record, rendered: record };
     let logLines = 0;
     const inbox = new WebviewInbox(handlers, () => SHAPE, () => logLines++);
     let slowest = 0;

@@ -11,6 +11,8 @@ describe('parseWorkerRequest', () => {
     const load = { type: 'load', id: 1, source: { kind: 'folder', path: '/m', displayName: 'm' }, device: 'wasm', dtype: 'q8' };
     assert.deepStrictEqual(parseWorkerRequest(load), load);
     assert.deepStrictEqual(parseWorkerRequest({ type: 'cancel', id: 3 }), { type: 'cancel', id: 3 });
+    const probe = { type: 'probe', id: 4, tokenIds: [5, 6, 7], position: 2, lens: true, maskedPositions: [0], knockedOutHeads: [{ layer: 0, head: 1 }], continuation: true };
+    assert.deepStrictEqual(parseWorkerRequest(probe), probe);
   });
 
   for (const [name, message] of [
@@ -21,6 +23,10 @@ describe('parseWorkerRequest', () => {
     ['an unknown device', { type: 'load', id: 1, source: { kind: 'folder' }, device: 'tpu', dtype: 'q8' }],
     ['a missing prompt', { type: 'generate', id: 1, priority: 'command', maxNewTokens: 3 }],
     ['too many tokens', { type: 'generate', id: 1, priority: 'command', prompt: '', maxNewTokens: 1e6 }],
+    ['a probe past its tokens', { type: 'probe', id: 1, tokenIds: [5, 6], position: 2, lens: true, maskedPositions: [], knockedOutHeads: [], continuation: false }],
+    ['a probe with negative token ids', { type: 'probe', id: 1, tokenIds: [-5], position: 0, lens: true, maskedPositions: [], knockedOutHeads: [], continuation: false }],
+    ['a probe masking outside its tokens', { type: 'probe', id: 1, tokenIds: [5], position: 0, lens: true, maskedPositions: [3], knockedOutHeads: [], continuation: false }],
+    ['a probe with a malformed head', { type: 'probe', id: 1, tokenIds: [5], position: 0, lens: true, maskedPositions: [], knockedOutHeads: [{ layer: -1, head: 0 }], continuation: false }],
     ['non-integer blocked ids', { type: 'generate', id: 1, priority: 'command', prompt: '', maxNewTokens: 3, blockedTokenIds: ['a'] }],
   ] as const) {
     it(`rejects ${name}`, () => assert.throws(() => parseWorkerRequest(message), badRequest));

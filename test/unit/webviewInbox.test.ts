@@ -15,7 +15,7 @@ function recordingInbox(options: { readonly shape?: CaptureShape | 'none'; reado
     if (message.type === failOn) throw new Error(`handler for ${failOn} broke`);
     received.push(message);
   };
-  const handlers: InboxHandlers = { ready: record, needVectors: record, selectionChanged: record, revealToken: record, export: record, rendered: record };
+  const handlers: InboxHandlers = { ready: record, needVectors: record, selectionChanged: record, revealToken: record, probe: record, export: record, rendered: record };
   const inbox = new WebviewInbox(handlers, () => shape, (line) => log.push(line));
   return { inbox, received, log };
 }
@@ -61,6 +61,21 @@ describe('WebviewInbox', () => {
     await nextTurn();
     assert.strictEqual(received.length, 0);
     assert.strictEqual(inbox.counts.ignored, 5);
+  });
+
+  it('drops a probe that points outside the capture shown, and hands on one that fits', async () => {
+    const { inbox, received } = recordingInbox({ shape: { layers: 2, heads: 3, tokens: 5 } });
+    const request = { position: 4, lens: true, maskedPositions: [1], knockedOutHeads: [{ layer: 1, head: 2 }], continuation: true };
+    inbox.receive({ type: 'probe', probeId: 1, request: { ...request, position: 5 } });
+    inbox.receive({ type: 'probe', probeId: 2, request: { ...request, maskedPositions: [5] } });
+    inbox.receive({ type: 'probe', probeId: 3, request: { ...request, knockedOutHeads: [{ layer: 2, head: 0 }] } });
+    inbox.receive({ type: 'probe', probeId: 4, request: { ...request, knockedOutHeads: [{ layer: 0, head: 3 }] } });
+    await nextTurn();
+    assert.strictEqual(received.length, 0);
+    assert.strictEqual(inbox.counts.ignored, 4);
+    inbox.receive({ type: 'probe', probeId: 5, request });
+    await nextTurn();
+    assert.deepStrictEqual(received, [{ type: 'probe', probeId: 5, request }]);
   });
 
   it('takes a restored selection with ready even when it does not fit (the host clamps it)', async () => {

@@ -17,6 +17,15 @@ describe('parseFromWebview', () => {
     assert.strictEqual(parseFromWebview({ type: 'export', format: 'json', json: '{}' })?.type, 'export');
   });
 
+  it('accepts a probe, its masked positions deduplicated and sorted', () => {
+    const request = { position: 5, lens: true, maskedPositions: [4, 2, 4], knockedOutHeads: [{ layer: 1, head: 0, extra: 'x' }], continuation: false };
+    assert.deepStrictEqual(parseFromWebview({ type: 'probe', probeId: 7, request }), {
+      type: 'probe',
+      probeId: 7,
+      request: { position: 5, lens: true, maskedPositions: [2, 4], knockedOutHeads: [{ layer: 1, head: 0 }], continuation: false },
+    });
+  });
+
   it('drops extra fields it does not know', () => {
     assert.deepStrictEqual(parseFromWebview({ type: 'revealToken', index: 1, command: 'rm -rf' }), { type: 'revealToken', index: 1 });
   });
@@ -32,6 +41,11 @@ describe('parseFromWebview', () => {
     ['heads that are not integers', { type: 'selectionChanged', selection: { ...selection, heads: ['0'] } }],
     ['a PNG export that is not a PNG data URL', { type: 'export', format: 'png', dataUrl: 'https://example.com/x.png' }],
     ['an export of an unknown format', { type: 'export', format: 'exe', json: '' }],
+    ['a probe without an id', { type: 'probe', request: { position: 0, lens: true, maskedPositions: [], knockedOutHeads: [], continuation: false } }],
+    ['a probe at a negative position', { type: 'probe', probeId: 1, request: { position: -1, lens: true, maskedPositions: [], knockedOutHeads: [], continuation: false } }],
+    ['a probe masking too many tokens', { type: 'probe', probeId: 1, request: { position: 0, lens: false, maskedPositions: Array.from({ length: 65 }, (_, i) => i), knockedOutHeads: [], continuation: false } }],
+    ['a probe with a head that is not a pair', { type: 'probe', probeId: 1, request: { position: 0, lens: false, maskedPositions: [], knockedOutHeads: [3], continuation: false } }],
+    ['a probe whose flags are not booleans', { type: 'probe', probeId: 1, request: { position: 0, lens: 'yes', maskedPositions: [], knockedOutHeads: [], continuation: false } }],
     ['a rendered time that is not finite', { type: 'rendered', view: 'matrix', ms: Infinity }],
     ['an arrival time that is not a number', { type: 'rendered', view: 'matrix', ms: 1, arrivedAt: '12:00' }],
   ] as const) {
