@@ -48,19 +48,23 @@ export function alternativesAt(predictions: NextTokenPredictions, position: numb
  * row of large logits neither overflows nor loses the small probabilities.
  */
 export function rowStatistics(logits: Float32Array, offset: number, vocab: number, k: number, actual?: number): { ids: number[]; probs: number[]; entropy: number; actualProb: number; actualRank: number } {
+  const hasActual = actual !== undefined && actual >= 0 && actual < vocab;
+  const actualLogit = hasActual ? logits[offset + actual] : Infinity;
   let max = -Infinity;
   for (let v = 0; v < vocab; v++) if (logits[offset + v] > max) max = logits[offset + v];
+  // One pass: Z = Σ e^(x−max), Σ e^(x−max)·(x−max) (H = log Z − Σ e^s·s / Z), and the actual token's rank.
   let sum = 0;
-  let weighted = 0; // Σ e^(x−max)·(x−max)
+  let weighted = 0;
+  let above = 0;
   for (let v = 0; v < vocab; v++) {
-    const shifted = logits[offset + v] - max;
+    const x = logits[offset + v];
+    const shifted = x - max;
     const e = Math.exp(shifted);
     sum += e;
     weighted += e * shifted;
+    if (x > actualLogit) above++;
   }
-  const logSum = Math.log(sum);
-  // H = −Σ p log p with p = e^s / Z: log Z − Σ e^s·s / Z.
-  const entropy = Math.max(0, logSum - weighted / sum);
+  const entropy = Math.max(0, Math.log(sum) - weighted / sum);
   // Top-k by insertion into a short sorted list: k is 5, the vocabulary up to ~250k.
   const ids: number[] = [];
   const values: number[] = [];
@@ -77,16 +81,11 @@ export function rowStatistics(logits: Float32Array, offset: number, vocab: numbe
     }
   }
   const probs = values.map((x) => Math.exp(x - max) / sum);
-  let actualProb = -1;
-  let actualRank = -1;
-  if (actual !== undefined && actual >= 0 && actual < vocab) {
-    const x = logits[offset + actual];
-    actualProb = Math.exp(x - max) / sum;
-    let rank = 0;
-    for (let v = 0; v < vocab; v++) if (logits[offset + v] > x || (logits[offset + v] === x && v < actual)) rank++;
-    actualRank = rank;
-  }
-  return { ids, probs, entropy, actualProb, actualRank };
+  if (!hasActual) return { ids, probs, entropy, actualProb: -1, actualRank: -1 };
+  // Ties with the actual token rank by id, as the top-k list orders them.
+  let ties = 0;
+  for (let v = 0; v < actual!; v++) if (logits[offset + v] === actualLogit) ties++;
+  return { ids, probs, entropy, actualProb: Math.exp(actualLogit - max) / sum, actualRank: above + ties };
 }
 
 /** Predictions at every position from logits [T, vocab] (row p predicts token p + 1), before the texts are decoded. */
