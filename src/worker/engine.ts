@@ -32,6 +32,12 @@ export type GenerateOptions = Omit<GenerateParams, 'priority'> & StreamHandlers;
 export type CompleteOptions = CompleteParams & StreamHandlers;
 export type SummarizeOptions = SummarizeParams & StreamHandlers;
 
+/** The attention panel's default token cap (attentionLens.attention.maxTokens), which the warm-up runs at. */
+const DEFAULT_ATTENTION_TOKENS = 256;
+const WARM_UP_PASSES = 2;
+/** A first pass slower than this ends the warm-up. */
+const WARM_UP_LIMIT_MS = 1000;
+
 /** Tokens the FIM markers add around the prefix and suffix, plus slack for merges at the joins. */
 const FIM_MARKER_ALLOWANCE = 8;
 
@@ -95,7 +101,27 @@ export class Engine {
       throw unrunnable;
     }
     this.install(loaded, options);
+    await this.warmUp();
     return loaded.info;
+  }
+
+  /**
+   * Two attention passes at the panel's default length, thrown away: ONNX Runtime's first runs at
+   * a new largest shape are 3–5× slower than later ones (256 tokens on the bundled model: 320, 200,
+   * then 70 ms), which made the first Show Attention the slow one. Skipped for a model whose first
+   * pass is already slow (a large one), where this would cost more than it saves.
+   */
+  private async warmUp(): Promise<void> {
+    if (!this.loaded || this.loaded.info.attentionUnavailableReason) return;
+    const text = 'function add(a, b) {\n  return a + b;\n}\n'.repeat(40);
+    try {
+      for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
+        const { forwardMs } = await this.attention(text, DEFAULT_ATTENTION_TOKENS, { kind: 'selection', label: 'warm-up' });
+        if (forwardMs > WARM_UP_LIMIT_MS) return;
+      }
+    } catch {
+      // A warm-up that fails says nothing the first real request will not say better.
+    }
   }
 
   /**
