@@ -4,6 +4,7 @@
  * attention captures.
  */
 
+import * as os from 'os';
 import type { AttentionCapture, PositionKind } from '../common/attentionData';
 import { fitContextToBudget } from '../common/contextWindow';
 import { DEFAULT_ATTENTION_BUDGET_MB } from '../common/attentionBudget';
@@ -35,6 +36,8 @@ export type SummarizeOptions = SummarizeParams & StreamHandlers;
 /** The attention panel's default token cap (attentionLens.attention.maxTokens), which the warm-up runs at. */
 const DEFAULT_ATTENTION_TOKENS = 256;
 const WARM_UP_PASSES = 2;
+/** Probe sessions unused this long are released (a second copy of the weights). */
+const PROBE_IDLE_RELEASE_MS = 5 * 60_000;
 /** A first pass slower than this ends the warm-up. */
 const WARM_UP_LIMIT_MS = 1000;
 
@@ -60,8 +63,9 @@ export class Engine {
   /** Probe sessions of the loaded model, built on the first probe. */
   private probes: Promise<ProbeRunner> | undefined;
   private releaseProbes: (() => Promise<void>) | undefined;
+  private probeIdle: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(options: LoaderOptions) {
+  constructor(private readonly options: LoaderOptions) {
     this.loader = new ModelLoader(options);
   }
 
@@ -273,7 +277,14 @@ export class Engine {
     const vocab = readModelShape(loaded.model.config as unknown as Record<string, unknown>).vocabSize;
     if (vocab && params.tokenIds.some((id) => id >= vocab)) throw new LensError('BAD_REQUEST', `A token id is outside the vocabulary of ${loaded.info.name}.`);
     this.probes ??= this.buildProbes(loaded);
-    return (await this.probes).run(params);
+    clearTimeout(this.probeIdle);
+    try {
+      return await (await this.probes).run(params);
+    } finally {
+      // Their memory goes back once nobody has probed for a while; requests run one at a time, so none runs when this fires.
+      this.probeIdle = setTimeout(() => void this.dropProbes(), PROBE_IDLE_RELEASE_MS);
+      this.probeIdle.unref?.();
+    }
   }
 
   /** The probe sessions of `loaded`, built on first use (see probeSessions.ts). */
@@ -281,16 +292,18 @@ export class Engine {
     const sessions = (loaded.model as unknown as { sessions: Record<string, object> }).sessions;
     const decoder = sessions.model ?? sessions.decoder_model_merged;
     try {
-      const built = await buildProbeSessions(decoder, loaded.info.layers);
+      const built = await buildProbeSessions(decoder, loaded.info.layers, () => this.options.readMemory?.().freeBytes ?? os.freemem());
       this.releaseProbes = () => built.release();
       return new ProbeRunner(loaded, built, loaded.info.heads);
     } catch (error) {
       this.probes = undefined; // a later probe may try again (e.g. after memory was freed)
+      if (error instanceof LensError) throw error;
       throw new LensError('MODEL_INVALID', `Probes cannot run on ${loaded.info.name}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
   private async dropProbes(): Promise<void> {
+    clearTimeout(this.probeIdle);
     const release = this.releaseProbes;
     this.probes = undefined;
     this.releaseProbes = undefined;

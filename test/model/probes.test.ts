@@ -14,7 +14,9 @@ import { attentionRollout } from '../../src/common/attentionRollout';
 import { scoreHeadRoles, type HeadRole } from '../../src/common/headRoles';
 import type { ProbeParams, ProbeResult } from '../../src/common/probeProtocol';
 import { InferenceClient } from '../../src/inference/inferenceClient';
+import { Engine } from '../../src/worker/engine';
 import { ensurePython } from './familyFixtures';
+import { rejectsWith } from './rejectsWith';
 
 const execFileAsync = promisify(execFile);
 const repo = path.resolve(__dirname, '../../..');
@@ -196,6 +198,27 @@ describe('probes and confidence on the bundled model, against transformers', fun
       assert.ok(Math.abs(sum - 1) < 1e-4, `row ${i} sums to ${sum}`);
       assert.ok(rollout[i * T + i] >= 0.5 ** capture.layers - 1e-6);
       for (let j = i + 1; j < T; j++) assert.strictEqual(rollout[i * T + j], 0);
+    }
+  });
+});
+
+describe('probes ask for memory first', function () {
+  this.timeout(120_000);
+  it('refuses to build the probe copy of the model when free memory cannot hold it, and the model goes on serving', async () => {
+    const tiny = path.join(repo, 'test/fixtures/tiny-model');
+    const engine = new Engine({ wasmDir, wasmThreads: 1, readMemory: () => ({ freeBytes: 4096, totalBytes: 64 * 1024 ** 3 }) });
+    try {
+      await engine.load({ source: { kind: 'folder', path: tiny, displayName: 'tiny' }, device: 'cpu', dtype: 'fp32', onProgress: () => undefined });
+      const { capture } = await engine.attention('function f(a) { return a; }', 64, { kind: 'selection', label: 'memory' });
+      const error = await rejectsWith(
+        engine.probe({ tokenIds: capture.tokenIds, position: capture.tokenIds.length - 1, lens: true, maskedPositions: [], knockedOutHeads: [], continuation: false }),
+        'NOT_ENOUGH_MEMORY',
+      );
+      assert.match(error.message, /second copy of the model, which needs about \d+ MB; 0 MB is free/);
+      const again = await engine.attention('function f(a) { return a; }', 64, { kind: 'selection', label: 'after' });
+      assert.deepStrictEqual(again.capture.tokenIds, capture.tokenIds);
+    } finally {
+      await engine.dispose();
     }
   });
 });
