@@ -180,6 +180,47 @@ for (const model of MODELS) {
     addRow(model.key, `attention pass ${t} tokens (request → capture)`, 'ms', false, product, bareMs);
   }
 
+  // Probes (logit lens, what if): the first builds the probe copy of the decoder; beside a bare
+  // session's creation, then each probe beside the bare forward passes it stands for.
+  const probeTokens = Math.min(256, context);
+  const probeIds = encode(promptOf(tokenizer, probeTokens, 7)).slice(0, probeTokens);
+  const probeParams = (extra) => ({ tokenIds: probeIds, position: probeIds.length - 1, lens: false, maskedPositions: [], knockedOutHeads: [], continuation: false, ...extra });
+  {
+    const started = performance.now();
+    await client.probe(probeParams({ lens: true }));
+    const buildMs = performance.now() - started;
+    const bareStarted = performance.now();
+    const second = await BareOnnx.create(weightsFile, config);
+    const bareCreateMs = performance.now() - bareStarted;
+    await second.release();
+    addRow(model.key, `first probe: builds the probe copy (beside a bare session create)`, 'ms', false, [buildMs], [bareCreateMs]);
+  }
+  for (const [label, extra, bareForwards] of [
+    [`logit lens at the last of ${probeTokens} tokens (beside 1 bare forward)`, { lens: true }, 1],
+    [`what if: 1 masked token, 2 heads out (beside 2 bare forwards)`, { maskedPositions: [3], knockedOutHeads: [{ layer: 0, head: 0 }, { layer: 1, head: 1 }] }, 2],
+  ]) {
+    const product = [];
+    const bareMs = [];
+    for (let r = 0; r < reps; r++) {
+      const [p, b] = await pair(
+        r,
+        async () => {
+          const started = performance.now();
+          await client.probe(probeParams(extra));
+          return performance.now() - started;
+        },
+        async () => {
+          let ms = 0;
+          for (let f = 0; f < bareForwards; f++) ms += await bare.forward(probeIds, ['logits']);
+          return ms;
+        },
+      );
+      product.push(p);
+      bareMs.push(b);
+    }
+    addRow(model.key, label, 'ms', false, product, bareMs);
+  }
+
   if (model.completion) {
     const { pipeline, settings } = completionPipeline(client);
     const { fitContextToBudget, buildCompletionPrompt, detectPromptFormat } = promptModules();
