@@ -6,7 +6,13 @@
 import { fromPanelCapture, withAllLayers, type AttentionCapture } from '../common/attentionData';
 import type { PackedProbs } from '../common/probsPacking';
 import { MAX_EXPORT_PNG_CHARS, type AttentionViewName, type ToWebviewMessage, type ViewSelection } from '../common/webviewProtocol';
+import type { PanelProbeRequest } from '../common/probeProtocol';
 import { captureToJson } from './captureExport';
+import { ConfidenceView } from './confidenceView';
+import { LensView } from './lensView';
+import { RolloutView } from './rolloutView';
+import { TourView } from './tourView';
+import { WhatIfView } from './whatIfView';
 import { el } from './domBuilder';
 import { isCausal } from './headMatrix';
 import { HeadsOverview } from './headsOverview';
@@ -17,7 +23,7 @@ import { StepsView } from './stepsView';
 import { readThemePalette, type ThemePalette } from './themeColors';
 import { Toolbar } from './toolbar';
 import { fitSelection, restoreSelection, sameSelection } from './viewSelection';
-import type { AttentionView, RenderContext, ViewActions } from './viewTypes';
+import type { AttentionView, ProbeState, RenderContext, ViewActions } from './viewTypes';
 import type { VsCodeApi } from './vscodeApi';
 
 /** See the module comment. */
@@ -32,7 +38,15 @@ export class AttentionApp {
     heads: new HeadsOverview(),
     headView: new HeadView(),
     steps: new StepsView(),
+    confidence: new ConfidenceView(),
+    rollout: new RolloutView(),
+    lens: new LensView(),
+    whatIf: new WhatIfView(),
+    tour: new TourView(),
   };
+  /** The latest probe asked for on this capture, by its number. */
+  private probeState: (ProbeState & { readonly id: number }) | undefined;
+  private nextProbeId = 1;
   private readonly toolbar: Toolbar;
   private readonly banner = new StatusBanner();
   private readonly viewHost = el('main', { id: 'view', class: 'view-host', tabindex: -1 });
@@ -53,6 +67,7 @@ export class AttentionApp {
     this.actions = {
       select: (patch) => this.select(patch),
       revealToken: (index) => this.api.postMessage({ type: 'revealToken', index }),
+      probe: (request) => this.probe(request),
     };
     this.toolbar = new Toolbar({ select: (patch) => this.select(patch), exportView: (format) => this.exportView(format) });
     this.viewHost.append(el('p', { class: 'empty-state' }, 'Waiting for an attention capture from the editor…'));
@@ -89,6 +104,10 @@ export class AttentionApp {
       case 'vectors':
         this.receiveVectors(message.vectors);
         return;
+      case 'probeResult':
+      case 'probeFailed':
+        this.receiveProbe(message.probeId, message.type === 'probeResult' ? { result: message.result } : { error: message.message });
+        return;
       default: {
         const unreachable: never = message;
         return unreachable;
@@ -96,9 +115,27 @@ export class AttentionApp {
     }
   }
 
+  /** Posts a probe about the capture shown; an earlier one still on its way is answered for nobody. */
+  private probe(request: PanelProbeRequest): void {
+    const id = this.nextProbeId++;
+    this.probeState = { id, request };
+    this.api.postMessage({ type: 'probe', probeId: id, request });
+    // The asking view shows that it waits; after the current paint, not inside it.
+    queueMicrotask(() => {
+      if (this.capture && this.probeState?.id === id && !this.probeState.result) this.paint(performance.now(), false);
+    });
+  }
+
+  private receiveProbe(id: number, answer: { result?: ProbeState['result']; error?: string }): void {
+    if (!this.probeState || id !== this.probeState.id) return; // a late answer to an older probe
+    this.probeState = { ...this.probeState, ...answer };
+    if (this.capture && (this.selection.view === 'lens' || this.selection.view === 'whatIf')) this.paint(performance.now(), false);
+  }
+
   private showCapture(capture: AttentionCapture): void {
     const start = performance.now();
     const arrivedAt = Date.now();
+    this.probeState = undefined;
     this.capture = capture;
     this.vectorsRequested = false;
     this.exportWaiting = false;
@@ -143,7 +180,7 @@ export class AttentionApp {
     if (!capture?.vectorsOnRequest) return;
     this.capture = { ...capture, ...vectors, vectorsOnRequest: false };
     this.banner.clear();
-    if (this.selection.view === 'steps') this.paint(performance.now(), false);
+    if (this.selection.view === 'steps' || this.selection.view === 'tour') this.paint(performance.now(), false);
     this.retryExport();
   }
 
@@ -189,7 +226,7 @@ export class AttentionApp {
       this.paintAfterLayers = undefined;
       this.banner.clear();
     }
-    if (this.selection.view === 'steps' && this.requestVectors()) {
+    if ((this.selection.view === 'steps' || this.selection.view === 'tour') && this.requestVectors()) {
       this.banner.show('Loading the queries, keys and values…', false);
     }
     const view = this.views[this.selection.view];
@@ -206,12 +243,12 @@ export class AttentionApp {
   }
 
   private focusView(): void {
-    const target = this.viewHost.querySelector<HTMLElement>('.matrix-cells, .head-thumb[tabindex="0"], .hv-token[tabindex="0"], #steps-query') ?? this.viewHost;
+    const target = this.viewHost.querySelector<HTMLElement>('.matrix-cells, .head-thumb[tabindex="0"], .hv-token[tabindex="0"], #steps-query, .conf-token[tabindex="0"], .tour-screen, .view-focus') ?? this.viewHost;
     target.focus();
   }
 
   private context(capture: AttentionCapture): RenderContext {
-    return { capture, selection: this.selection, palette: this.palette, causal: this.causal, cursorToken: this.cursorToken, width: this.lastWidth, actions: this.actions };
+    return { capture, selection: this.selection, palette: this.palette, causal: this.causal, cursorToken: this.cursorToken, width: this.lastWidth, actions: this.actions, probe: this.probeState };
   }
 
   private exportView(format: 'png' | 'json'): void {

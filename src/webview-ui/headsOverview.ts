@@ -1,5 +1,10 @@
-/** Heads overview: small multiples of every layer × head; picking one opens it in the matrix. */
+/**
+ * Heads overview: small multiples of every layer × head, each labelled with the roles it plays on
+ * this text (previous token, first token, duplicate, induction, bracket match: headRoles.ts);
+ * a role filter marks the heads that have it. Picking a head opens it in the matrix.
+ */
 
+import { HEAD_ROLE_LABELS, HEAD_ROLE_SENTENCES, HEAD_ROLES, headLabels, scoreHeadRoles, type HeadRole, type HeadRoleScores } from '../common/headRoles';
 import { headSlice } from './attentionMath';
 import { el, hiDpiCanvas } from './domBuilder';
 import { moveInGrid } from './gridNavigation';
@@ -13,6 +18,26 @@ export class HeadsOverview implements AttentionView {
   private context: RenderContext | undefined;
   private thumbs: HTMLButtonElement[] = [];
   private thumbSize = 96;
+  /** Role scores of the capture they were computed for. */
+  private roles: { capture: unknown; scores: HeadRoleScores } | undefined;
+  private filter: HeadRole | 'all' = 'all';
+
+  private roleScores(context: RenderContext): HeadRoleScores {
+    const { capture } = context;
+    if (this.roles?.capture !== capture) this.roles = { capture, scores: scoreHeadRoles({ probs: capture.probs, tokenIds: capture.tokenIds, text: capture.text, offsets: capture.offsets }) };
+    return this.roles.scores;
+  }
+
+  /** "strongest induction head: L4 H2, 0.82" per role that was scored. */
+  private strongestLines(scores: HeadRoleScores): HTMLElement[] {
+    return HEAD_ROLES.filter((role) => this.filter === 'all' || role === this.filter).map((role) => {
+      const values = scores.scores[role];
+      if (!values) return el('li', { 'data-role': role }, `${HEAD_ROLE_LABELS[role]}: not scored (this text has no row for it)`);
+      let at = 0;
+      for (let i = 1; i < values.length; i++) if (values[i] > values[at]) at = i;
+      return el('li', { 'data-role': role, title: HEAD_ROLE_SENTENCES[role] }, `strongest ${HEAD_ROLE_LABELS[role]} head: L${Math.floor(at / scores.heads)} H${at % scores.heads}, ${values[at].toFixed(2)}`);
+    });
+  }
 
   /** Draws one thumbnail per layer and head. */
   render(context: RenderContext): void {
@@ -22,6 +47,7 @@ export class HeadsOverview implements AttentionView {
     // Shrink thumbnails to fit a row of heads in the panel, but not below what still shows a pattern.
     this.thumbSize = Math.max(40, Math.min(120, Math.floor((context.width - 80) / capture.heads) - 8));
     const cell = this.thumbSize / tokens;
+    const roleScores = this.roleScores(context);
     this.thumbs = [];
     const rows: HTMLElement[] = [el('div', { class: 'heads-corner' }), ...Array.from({ length: capture.heads }, (_, h) => el('div', { class: 'heads-col-header' }, `head ${h}`))];
     for (let layer = 0; layer < capture.layers; layer++) {
@@ -29,6 +55,7 @@ export class HeadsOverview implements AttentionView {
       for (let head = 0; head < capture.heads; head++) {
         const { canvas, ctx } = hiDpiCanvas(this.thumbSize, this.thumbSize);
         paintHeatmap(ctx, headSlice(capture.probs, layer, head), tokens, palette, context.causal, { x: 0, y: 0, cell });
+        const labels = headLabels(roleScores, layer, head);
         const current = layer === selection.layer && head === selection.head;
         const thumb = el('button', {
           type: 'button',
@@ -36,9 +63,11 @@ export class HeadsOverview implements AttentionView {
           'data-layer': layer,
           'data-head': head,
           tabindex: current ? 0 : -1,
-          'aria-label': `Layer ${layer}, head ${head}: open in the matrix`,
+          'aria-label': `Layer ${layer}, head ${head}${labels.length ? ` (${labels.map((l) => `${HEAD_ROLE_LABELS[l.role]} ${l.score.toFixed(2)}`).join(', ')})` : ''}: open in the matrix`,
           title: `Layer ${layer}, head ${head}`,
-        }, canvas);
+          'data-roles': labels.map((l) => l.role).join(' '),
+        }, canvas, el('span', { class: 'head-roles' }, ...labels.map((l) => el('span', { class: 'head-role', title: HEAD_ROLE_SENTENCES[l.role] }, `${HEAD_ROLE_LABELS[l.role]} ${l.score.toFixed(2)}`))));
+        if (this.filter !== 'all') thumb.classList.toggle('has-role', labels.some((l) => l.role === this.filter));
         thumb.addEventListener('click', () => context.actions.select({ view: 'matrix', layer, head }));
         thumb.addEventListener('keydown', (event) => this.onKey(event, layer, head));
         this.thumbs.push(thumb);
@@ -47,8 +76,15 @@ export class HeadsOverview implements AttentionView {
     }
     // With 'mean' selected no thumbnail is current; the first one takes the tab stop.
     if (!this.thumbs.some((t) => t.tabIndex === 0) && this.thumbs[0]) this.thumbs[0].tabIndex = 0;
+    const filter = el('select', { id: 'role-filter', 'aria-label': 'Mark heads with a role' }, el('option', { value: 'all' }, 'all roles'), ...HEAD_ROLES.map((role) => el('option', { value: role, selected: role === this.filter, title: HEAD_ROLE_SENTENCES[role] }, HEAD_ROLE_LABELS[role])));
+    filter.addEventListener('change', () => {
+      this.filter = filter.value as HeadRole | 'all';
+      this.render(context);
+    });
+    this.element.classList.toggle('filtered', this.filter !== 'all');
     this.element.replaceChildren(
-      el('p', { class: 'view-caption' }, `Every head of every layer on this text (rows: layers, columns: heads). Click one, or move with the arrow keys and press Enter, to open it in the Matrix.`),
+      el('p', { class: 'view-caption' }, `Every head of every layer on this text (rows: layers, columns: heads), labelled with the roles it plays here, scored like TransformerLens's head detector (the share of its attention on where the role would look, over the rows that have such a place; labels from 0.4). Click one, or move with the arrow keys and press Enter, to open it in the Matrix.`),
+      el('div', { class: 'role-controls' }, el('label', { class: 'picker' }, 'Mark ', filter), el('ul', { class: 'role-strongest' }, ...this.strongestLines(roleScores))),
       el('div', { class: 'heads-grid', role: 'group', 'aria-label': 'Layers × heads', style: `grid-template-columns:auto repeat(${capture.heads}, ${this.thumbSize + 6}px)` }, ...rows),
     );
   }

@@ -15,7 +15,17 @@ const TABS: readonly { readonly view: AttentionViewName; readonly label: string;
   { view: 'heads', label: 'Heads', title: 'Every layer × head at a glance' },
   { view: 'headView', label: 'Head view', title: 'Lines from each token to the tokens it attends to, several heads at once' },
   { view: 'steps', label: 'Step by step', title: 'The arithmetic of attention for one token: Q·Kᵀ, ÷√d, mask, softmax, × V' },
+  { view: 'tour', label: 'Tour', title: 'A guided tour of attention for one token, one step per screen' },
+  { view: 'confidence', label: 'Confidence', title: 'How sure the model was of each token, and what it expected instead' },
+  { view: 'lens', label: 'Logit lens', title: 'The next-token prediction after every layer, for one token' },
+  { view: 'rollout', label: 'Rollout', title: 'Attention followed through the layers, residual path included, beside raw attention' },
+  { view: 'whatIf', label: 'What if', title: 'Hide tokens or knock out heads, and compare the prediction with the original' },
 ];
+
+/** Views that draw every layer, or none: the layer picker does not apply. */
+const NO_LAYER: ReadonlySet<AttentionViewName> = new Set(['heads', 'confidence', 'lens', 'whatIf']);
+/** Views that pick their own heads, or none: the head picker does not apply. */
+const NO_HEAD: ReadonlySet<AttentionViewName> = new Set(['heads', 'headView', 'confidence', 'lens', 'whatIf', 'rollout']);
 
 /** The toolbar element and its update function. */
 export class Toolbar {
@@ -79,8 +89,8 @@ export class Toolbar {
       this.headSelect.value = String(selection.head);
     }
     // The overview shows every layer and head, the head view picks its own heads: grey out what does not apply.
-    this.layerSelect.disabled = !capture || selection?.view === 'heads';
-    this.headSelect.disabled = !capture || selection?.view === 'heads' || selection?.view === 'headView';
+    this.layerSelect.disabled = !capture || (selection !== undefined && NO_LAYER.has(selection.view));
+    this.headSelect.disabled = !capture || (selection !== undefined && NO_HEAD.has(selection.view));
     this.origin.textContent = capture ? `${capture.origin.kind}: ${capture.origin.label}` : 'No capture yet';
     this.model.textContent = capture ? capture.modelName : '';
     const standIn = capture ? standInSentence(capture) : undefined;

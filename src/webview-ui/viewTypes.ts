@@ -1,6 +1,7 @@
 /** What every view of the panel gets to draw with, and what it offers back. */
 
 import type { AttentionCapture } from '../common/attentionData';
+import type { PanelProbeRequest, ProbeResult } from '../common/probeProtocol';
 import type { ViewSelection } from '../common/webviewProtocol';
 import type { ThemePalette } from './themeColors';
 
@@ -10,6 +11,15 @@ export interface ViewActions {
   select(patch: Partial<ViewSelection>): void;
   /** Asks the host to reveal token `index` in the editor. */
   revealToken(index: number): void;
+  /** Asks the host for another forward pass (logit lens, what if); the answer comes as `RenderContext.probe`. */
+  probe(request: PanelProbeRequest): void;
+}
+
+/** The latest probe the panel asked for, and its answer once it came. */
+export interface ProbeState {
+  readonly request: PanelProbeRequest;
+  readonly result?: ProbeResult;
+  readonly error?: string;
 }
 
 /** Everything one paint needs. */
@@ -23,6 +33,8 @@ export interface RenderContext {
   /** Width available to the view, in CSS pixels. */
   readonly width: number;
   readonly actions: ViewActions;
+  /** The latest probe on this capture (undefined before the first). */
+  readonly probe?: ProbeState;
 }
 
 /** One of the panel's views. */

@@ -1,0 +1,106 @@
+/**
+ * Rollout view: beside one layer's raw attention (the mean of its heads), attention rollout
+ * through that layer (Abnar & Zuidema 2020, src/common/attentionRollout.ts): how much each
+ * token's representation by then draws on each input token, the residual path counted. The query
+ * token's row is outlined and its strongest sources listed for both.
+ */
+
+import { attentionRollout } from '../common/attentionRollout';
+import { meanOverHeads } from './attentionMath';
+import { el, hiDpiCanvas } from './domBuilder';
+import { paintHeatmap } from './heatmapImage';
+import { cssColor } from './themeColors';
+import { visibleToken } from './tokenText';
+import type { AttentionView, RenderContext } from './viewTypes';
+
+/** The strongest `count` entries of a row, as "token 12%" text. */
+export function strongest(row: ArrayLike<number>, tokens: readonly string[], count = 3): string {
+  return Array.from(row, (w, j) => [w, j] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, count)
+    .map(([w, j]) => `“${visibleToken(tokens[j])}” (${j}) ${(w * 100).toFixed(1)}%`)
+    .join(', ');
+}
+
+/** See the module comment. */
+export class RolloutView implements AttentionView {
+  readonly element = el('div', { id: 'rollout', class: 'view rollout-view' });
+  private context: RenderContext | undefined;
+  /** Rollout per layer of the capture it was computed for (it costs O(L·T³)). */
+  private cache: { capture: unknown; byLayer: Map<number, Float32Array> } = { capture: undefined, byLayer: new Map() };
+  private canvases: HTMLCanvasElement[] = [];
+
+  private rolloutAt(layer: number): Float32Array {
+    const capture = this.context!.capture;
+    if (this.cache.capture !== capture) this.cache = { capture, byLayer: new Map() };
+    let matrix = this.cache.byLayer.get(layer);
+    if (!matrix) {
+      matrix = attentionRollout(capture.probs, layer);
+      this.cache.byLayer.set(layer, matrix);
+    }
+    return matrix;
+  }
+
+  render(context: RenderContext): void {
+    this.context = context;
+    const { capture, selection, palette } = context;
+    const T = capture.tokens.length;
+    const layer = selection.layer;
+    const query = Math.min(selection.queryToken, T - 1);
+    const raw = meanOverHeads(capture.probs, layer);
+    const rollout = this.rolloutAt(layer);
+    const size = Math.max(120, Math.min(420, Math.floor((context.width - 60) / 2)));
+    const cell = size / T;
+    const panel = (title: string, matrix: Float32Array, kind: string) => {
+      const { canvas, ctx } = hiDpiCanvas(size, size);
+      canvas.dataset.matrix = kind;
+      paintHeatmap(ctx, matrix, T, palette, context.causal, { x: 0, y: 0, cell });
+      ctx.strokeStyle = cssColor(palette.focus);
+      ctx.lineWidth = Math.max(1, Math.min(2, cell / 3));
+      ctx.strokeRect(0, query * cell, size, Math.max(cell, 1));
+      canvas.addEventListener('click', (event) => {
+        const rect = canvas.getBoundingClientRect();
+        const row = Math.floor(((event.clientY - rect.top) / rect.height) * T);
+        if (row >= 0 && row < T) context.actions.select({ queryToken: row });
+      });
+      const row = matrix.subarray(query * T, (query + 1) * T);
+      return el(
+        'figure',
+        { class: 'rollout-panel' },
+        el('figcaption', {}, title),
+        canvas,
+        el('p', { class: 'rollout-sources' }, `“${visibleToken(capture.tokens[query])}” (${query}) draws most on ${strongest(row, capture.tokens)}`),
+      );
+    };
+    const left = panel(`raw attention, layer ${layer} (mean of ${capture.heads} heads)`, raw, 'raw');
+    const right = panel(`rollout through layers 0–${layer}`, rollout, 'rollout');
+    this.canvases = [left.querySelector('canvas')!, right.querySelector('canvas')!];
+    const picker = el('select', { id: 'rollout-query', class: 'view-focus', 'aria-label': 'Query token' }, ...capture.tokens.map((t, j) => el('option', { value: j, selected: j === query }, `${j}: ${visibleToken(t).slice(0, 24)}`)));
+    picker.addEventListener('change', () => context.actions.select({ queryToken: Number(picker.value) }));
+    this.element.replaceChildren(
+      el('p', { class: 'view-caption' }, 'Rollout follows attention through the layers, counting the residual path (each layer: mean of heads, half attention and half identity, rows renormalised, multiplied through): how much each token’s representation draws on each input token by this layer. Pick the layer above; click a row or choose a query token.'),
+      el('label', { class: 'picker' }, 'Query token ', picker),
+      el('div', { class: 'rollout-pair' }, left, right),
+    );
+  }
+
+  setCursorToken(): void {
+    // The outlined row is the chosen query token, as in the overlay.
+  }
+
+  exportCanvas(): HTMLCanvasElement {
+    const [a, b] = this.canvases;
+    const palette = this.context?.palette;
+    const width = (a?.width ?? 1) + (b?.width ?? 1) + 20;
+    const height = Math.max(a?.height ?? 1, b?.height ?? 1);
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = palette ? cssColor(palette.background) : '#fff';
+    ctx.fillRect(0, 0, width, height);
+    if (a) ctx.drawImage(a, 0, 0);
+    if (b) ctx.drawImage(b, (a?.width ?? 0) + 20, 0);
+    return canvas;
+  }
+}
