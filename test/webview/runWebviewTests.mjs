@@ -26,6 +26,7 @@ fs.mkdirSync(resultsDir, { recursive: true });
 const math = loadSourceModule(repoRoot, 'webview-ui/attentionMath', path.join(resultsDir, '.build'));
 const protocol = loadSourceModule(repoRoot, 'common/webviewProtocol', path.join(resultsDir, '.build'));
 const packing = loadSourceModule(repoRoot, 'common/probsPacking', path.join(resultsDir, '.build'));
+const predictionsModule = loadSourceModule(repoRoot, 'common/tokenPredictions', path.join(resultsDir, '.build'));
 
 if (!args.includes('--no-build')) {
   console.log('building dist/webview.js …');
@@ -66,7 +67,18 @@ function startServer() {
 
 // ---------------------------------------------------------------- page helpers
 
-const capture = syntheticCapture(math);
+/** Synthetic logits [T, V] and the predictions the worker would compute from them (tokenPredictions.ts). */
+const VOCAB = 12;
+function withPredictions(value) {
+  const n = value.tokens.length;
+  const logits = Float32Array.from({ length: n * VOCAB }, (_, i) => Math.sin(i * 1.7) * 3 + (i % VOCAB === (Math.floor(i / VOCAB) + 1) % VOCAB ? 2 : 0));
+  const ids = value.tokens.map((_, t) => (t * 5) % VOCAB);
+  const stats = predictionsModule.predictionsFromLogits(logits, ids, VOCAB);
+  const texts = Object.fromEntries(Array.from({ length: VOCAB }, (_, id) => [id, `tok${id}`]));
+  return { value: { ...value, tokenIds: ids, predictions: { ...stats, texts } }, logits, ids };
+}
+const predicted = withPredictions(syntheticCapture(math));
+const capture = predicted.value;
 const T = capture.tokens.length;
 const probs = dataOf(capture.probs); // [layers, heads, T, T]
 
@@ -490,6 +502,165 @@ test('a longer text (200 tokens, 4 × 4 heads) renders every view', async (conte
   assert.equal(await page.locator('#matrix .token-label[data-axis="query"]').count(), 200);
   assert.deepEqual(errors, []);
   await screenshot(page, 'matrix-200-tokens');
+});
+
+
+/** Softmax of row `p` of the synthetic logits, in the test's own arithmetic. */
+function softmaxRow(p) {
+  const row = Array.from(predicted.logits.subarray(p * VOCAB, (p + 1) * VOCAB));
+  const max = Math.max(...row);
+  const exps = row.map((x) => Math.exp(x - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+test('confidence: each token by the probability the model gave it; hover shows it and the expected alternatives', async (context) => {
+  const { page, errors } = await openPanel(context);
+  await page.locator('button[data-view="confidence"]').click();
+  const tokens = page.locator('#confidence .conf-token');
+  await tokens.first().waitFor();
+  assert.equal(await tokens.count(), T);
+  await tokens.nth(3).hover();
+  const probs = softmaxRow(2);
+  const actual = predicted.ids[3];
+  const expectedPercent = `${(probs[actual] * 100).toFixed(1)}%`;
+  const best = probs.indexOf(Math.max(...probs));
+  await page.waitForFunction((want) => document.querySelector('#confidence .conf-detail')?.textContent.includes(want), expectedPercent);
+  const detail = await page.locator('#confidence .conf-detail').textContent();
+  assert.ok(detail.includes(`“tok${best}” ${(probs[best] * 100).toFixed(1)}%`), detail);
+  const rank = probs.filter((p) => p > probs[actual]).length + 1;
+  assert.ok(detail.includes(`(rank ${rank})`), detail);
+  assert.equal(Number(await tokens.nth(3).getAttribute('data-prob')).toFixed(4), probs[actual].toFixed(4));
+  // A suggestion's own tokens are framed and summed up.
+  const offsets = capture.offsets;
+  const outputChars = capture.text.length - offsets[3][0];
+  await postCapture(page, { ...capture, origin: { kind: 'completion', label: 'last completion', outputChars } });
+  await page.locator('#confidence .conf-summary').waitFor();
+  assert.equal(await page.locator('#confidence .conf-token.conf-output').count(), T - 3);
+  assert.match(await page.locator('#confidence .conf-summary').textContent(), /The suggestion \(framed, 3 tokens\): mean probability/);
+  await screenshot(page, 'confidence');
+  assert.deepEqual(errors, []);
+});
+
+test('rollout: raw attention and rollout side by side; the query row’s sources equal an independent rollout', async (context) => {
+  const { page, errors } = await openPanel(context);
+  await page.locator('#layer-select').selectOption('1');
+  await page.locator('button[data-view="rollout"]').click();
+  await page.locator('#rollout canvas[data-matrix="rollout"]').waitFor();
+  assert.equal(await page.locator('#rollout canvas').count(), 2);
+  // Rollout by hand: per layer the head mean, ½A + ½I, rows renormalised, R = Â1 · Â0.
+  const hat = (l) => Array.from({ length: T }, (_, i) => {
+    const row = Array.from({ length: T }, (_, j) => {
+      let mean = 0;
+      for (let h = 0; h < capture.heads; h++) mean += prob(l, h, i, j) / capture.heads;
+      return 0.5 * mean + (i === j ? 0.5 : 0);
+    });
+    const sum = row.reduce((a, b) => a + b, 0);
+    return row.map((x) => x / sum);
+  });
+  const [a0, a1] = [hat(0), hat(1)];
+  const q = T - 1;
+  const rolled = Array.from({ length: T }, (_, j) => a1[q].reduce((acc, w, k) => acc + w * a0[k][j], 0));
+  const top = rolled.map((w, j) => [w, j]).sort((x, y) => y[0] - x[0])[0];
+  const sources = await page.locator('#rollout .rollout-sources').nth(1).textContent();
+  assert.ok(sources.includes(`(${top[1]}) ${(top[0] * 100).toFixed(1)}%`), `${sources} — expected token ${top[1]} at ${(top[0] * 100).toFixed(1)}%`);
+  await screenshot(page, 'rollout');
+  assert.deepEqual(errors, []);
+});
+
+/** A probe result for the synthetic capture: lens readings where token 7 forms after layer 0. */
+function syntheticProbeResult(position, withChange) {
+  const reading = (afterLayer, ids, probs, finalTokenProb, finalTokenRank) => ({ afterLayer, top: { ids, probs, entropy: 1.2 }, finalTokenProb, finalTokenRank });
+  return {
+    position,
+    lens: { readings: [reading(-1, [3, 7, 1, 2, 4], [0.5, 0.2, 0.1, 0.1, 0.05], 0.2, 1), reading(0, [7, 3, 1, 2, 4], [0.6, 0.2, 0.1, 0.05, 0.02], 0.6, 0), reading(1, [7, 1, 3, 2, 4], [0.8, 0.1, 0.05, 0.03, 0.01], 0.8, 0)] },
+    original: { next: { ids: [7, 1, 3, 2, 4], probs: [0.8, 0.1, 0.05, 0.03, 0.01], entropy: 0.7 }, continuation: ' return a' },
+    ...(withChange ? { changed: { next: { ids: [1, 7, 3, 2, 9], probs: [0.5, 0.3, 0.1, 0.05, 0.02], entropy: 1.4 }, continuation: ' return b' } } : {}),
+    texts: Object.fromEntries(Array.from({ length: VOCAB }, (_, id) => [id, `tok${id}`])),
+    forwardMs: 12,
+  };
+}
+
+test('logit lens: asks the host for a probe at the query token and shows each depth with the formation sentence', async (context) => {
+  const { page, errors } = await openPanel(context);
+  const before = (await posted(page)).length;
+  await page.locator('button[data-view="lens"]').click();
+  const asked = await waitForPosted(page, (m) => m.type === 'probe', before, 'probe');
+  assert.deepEqual(asked.request, { position: T - 1, lens: true, maskedPositions: [], knockedOutHeads: [], continuation: false });
+  await page.locator('#lens .empty-state').waitFor();
+  await post(page, { type: 'probeResult', probeId: asked.probeId + 1000, result: syntheticProbeResult(T - 1, false) }); // stale: ignored
+  await post(page, { type: 'probeResult', probeId: asked.probeId, result: syntheticProbeResult(T - 1, false) });
+  await page.locator('#lens .lens-table').waitFor();
+  assert.deepEqual(await page.locator('#lens tbody th').allTextContents(), ['embeddings', 'after layer 0', 'after layer 1']);
+  assert.match(await page.locator('#lens .lens-sentence').textContent(), /“tok7” becomes the top prediction after layer 0 and stays so to the end \(60\.0% there, 80\.0% at the end\)/);
+  await screenshot(page, 'lens');
+  await post(page, { type: 'probeFailed', probeId: asked.probeId, message: 'late failure for an answered probe' });
+  await assertValidMessages(page);
+  assert.deepEqual(errors, []);
+});
+
+test('what if: toggled tokens and heads go out in the probe; original and changed are shown side by side', async (context) => {
+  const { page, errors } = await openPanel(context);
+  await page.locator('button[data-view="whatIf"]').click();
+  await page.locator('#whatIf [data-mask-token="2"]').click();
+  await page.locator('#whatIf [data-knockout-layer="1"][data-knockout-head="0"]').click();
+  const before = (await posted(page)).length;
+  await page.locator('#whatIf button[data-run-probe]').click();
+  const asked = await waitForPosted(page, (m) => m.type === 'probe', before, 'probe');
+  assert.deepEqual(asked.request, { position: T - 1, lens: false, maskedPositions: [2], knockedOutHeads: [{ layer: 1, head: 0 }], continuation: true });
+  await post(page, { type: 'probeResult', probeId: asked.probeId, result: syntheticProbeResult(T - 1, true) });
+  await page.locator('#whatIf .wi-side[data-side="changed"] .wi-top').waitFor();
+  const changed = await page.locator('#whatIf .wi-side[data-side="changed"]').textContent();
+  assert.ok(changed.includes('tok1 50.0% (+40.0 pts)'), changed);
+  assert.ok(changed.includes('tok9 2.0% (new in the top 5)'), changed);
+  assert.ok(changed.includes('differs from the original'), changed);
+  assert.ok((await page.locator('#whatIf .wi-side[data-side="original"]').textContent()).includes('tok7 80.0%'));
+  await screenshot(page, 'what-if');
+  await assertValidMessages(page);
+  assert.deepEqual(errors, []);
+});
+
+test('tour: one step per screen, moved with the keyboard; the softmax step shows the model’s own probability', async (context) => {
+  const { page, errors } = await openPanel(context);
+  await page.locator('button[data-view="tour"]').click();
+  await page.locator('#tour .tour-screen').waitFor();
+  await page.locator('#tour .tour-screen').focus();
+  assert.match(await page.locator('#tour .tour-progress').textContent(), /step 1 of 9/);
+  const titles = [await page.locator('#tour .tour-screen h2').textContent()];
+  for (let step = 2; step <= 9; step++) {
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((n) => document.querySelector('#tour .tour-progress')?.textContent === `step ${n} of 9`, step);
+    titles.push(await page.locator('#tour .tour-screen h2').textContent());
+    if (step === 7) {
+      const text = await page.locator('#tour .tour-screen').textContent();
+      assert.ok(text.includes(prob(0, 0, T - 1, T - 1).toFixed(4)), 'the softmax step lists the captured probability of the query itself');
+      await screenshot(page, 'tour-softmax');
+    }
+  }
+  assert.deepEqual(titles.map((t) => t.split(':')[0]), ['The token and its place', 'Query', 'Keys', 'Scores', 'Scale', 'Mask', 'Softmax', '× V', 'Output']);
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('#tour .tour-progress')?.textContent === 'step 1 of 9');
+  assert.deepEqual(errors, []);
+});
+
+test('heads overview: a head that attends exactly to the previous token is labelled so, and the filter marks it', async (context) => {
+  const base = syntheticCapture(math);
+  const n = base.tokens.length;
+  const data = dataOf(base.probs).slice();
+  const at = (l, h, i, j) => ((l * base.heads + h) * n + i) * n + j;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) data[at(1, 1, i, j)] = i === 0 ? (j === 0 ? 1 : 0) : j === i - 1 ? 1 : 0;
+  const value = withPredictions({ ...base, probs: { dims: base.probs.dims, base64: Buffer.from(data.buffer).toString('base64') } }).value;
+  const { page, errors } = await openPanel(context, { value });
+  await page.locator('button[data-view="heads"]').click();
+  const thumb = page.locator('#heads .head-thumb[data-layer="1"][data-head="1"]');
+  await thumb.waitFor();
+  assert.match(await thumb.locator('.head-roles').textContent(), /previous token 1\.00/);
+  await page.locator('#role-filter').selectOption('previousToken');
+  await page.locator('#heads .head-thumb.has-role').first().waitFor();
+  assert.equal(await page.locator('#heads .head-thumb.has-role[data-layer="1"][data-head="1"]').count(), 1);
+  assert.match(await page.locator('#heads .role-strongest').textContent(), /strongest previous token head: L1 H1, 1\.00/);
+  await screenshot(page, 'head-roles');
+  assert.deepEqual(errors, []);
 });
 
 // ---------------------------------------------------------------- runner
