@@ -11,6 +11,7 @@ import { startCodeServer, tail } from './codeServer.mjs';
 import { cleaningUp, cleanupAndExit, exitAfter, onCleanup, tempFolder } from './lifecycle.mjs';
 import { resultsDir, vsixPath } from './paths.mjs';
 import * as attention from './specs/attention.e2e.mjs';
+import * as attentionViews from './specs/attentionViews.e2e.mjs';
 import * as completion from './specs/completion.e2e.mjs';
 import * as docComment from './specs/docComment.e2e.mjs';
 import * as modelDownload from './specs/modelDownload.e2e.mjs';
@@ -24,7 +25,7 @@ import { closeAllEditors } from './ui.mjs';
 import { e2eWorkspaceSettings, prepareWorkspace, restoreWorkspaceFiles, userModel } from './workspace.mjs';
 
 /** Run in this order: later specs use what earlier ones found (the model name, a ready model). */
-const specs = [statusBar, walkthrough, modelInfo, secretFiles, completion, attention, summarizeInsert, docComment, remoteCompletion, modelDownload];
+const specs = [statusBar, walkthrough, modelInfo, secretFiles, completion, attention, attentionViews, summarizeInsert, docComment, remoteCompletion, modelDownload];
 /** The whole stage, start-up included (about 45 s when all is well on 2 busy cores). */
 const timeoutMs = Number(process.env.ATTENTION_LENS_E2E_TIMEOUT_MS || 6 * 60_000);
 /** One spec's bound; each of its waits is bounded too, this only stops a spec that loops on. */
