@@ -2,7 +2,8 @@
 // confidence strip (and its hover), rollout beside raw attention, the logit lens for a query
 // token, "what if" with a masked token and a knocked-out head, the guided tour stepped with the
 // keyboard, and head roles on the overview; then Explain Last Completion's confidence on the
-// suggestion's own tokens. One screenshot per view, kept in test-results/.
+// suggestion's own tokens (the completion spec, which runs before, left one). One screenshot per
+// view, kept in test-results/.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as ui from '../ui.mjs';
@@ -118,6 +119,17 @@ export async function run({ page, workspace, resultsDir }) {
   const strongest = (await heads.locator('.role-strongest li').allTextContents()).map(ui.plainText);
   details.push(`head roles: ${await heads.locator('.head-role').count()} labels; ${strongest.join('; ')}`);
   shots.push(await shoot(page, resultsDir, 'head-roles'));
+
+  // --- Explain Last Completion: the suggestion's own tokens, framed, with their confidence -----
+  await ui.runCommand(page, 'Attention Lens: Explain Last Completion');
+  await textMatching(frame.locator('.origin-label'), /^completion: last completion in/, VIEW_TIMEOUT_MS, 'the panel’s origin');
+  await openView(frame, 'confidence');
+  const summary = frame.locator('#confidence .conf-summary');
+  await summary.waitFor({ timeout: VIEW_TIMEOUT_MS });
+  const framed = await frame.locator('#confidence .conf-token.conf-output').count();
+  if (framed === 0) throw new Error('Explain Last Completion framed none of the suggestion’s tokens');
+  details.push(`explain last completion: ${framed} suggestion tokens framed; ${ui.plainText(await summary.innerText()).slice(0, 200)}`);
+  shots.push(await shoot(page, resultsDir, 'explain-completion'));
   details.push(`screenshots: ${shots.join(', ')}`);
   await ui.closeAllEditors(page);
   return details.join('\n      ');
