@@ -14,6 +14,7 @@ import { RolloutView } from './rolloutView';
 import { TourView } from './tourView';
 import { WhatIfView } from './whatIfView';
 import { el } from './domBuilder';
+import { keepingFocus } from './focusKeeper';
 import { isCausal } from './headMatrix';
 import { HeadsOverview } from './headsOverview';
 import { HeadView } from './headView';
@@ -213,8 +214,8 @@ export class AttentionApp {
   private paint(start: number, moveFocus: boolean, arrivedAt?: number): void {
     const capture = this.capture;
     if (!capture) return;
-    if (capture.onlyLayer !== undefined && (this.selection.view === 'heads' || this.selection.layer !== capture.onlyLayer)) {
-      // Only the layer that came first is here: wait for the rest rather than draw zeros.
+    if (capture.onlyLayer !== undefined && (this.selection.view === 'heads' || this.selection.layer !== capture.onlyLayer || (this.selection.view === 'rollout' && this.selection.layer > 0))) {
+      // Only the layer that came first is here: wait for the rest rather than draw zeros (rollout reads every layer up to the one shown).
       this.paintAfterLayers = { start, arrivedAt };
       this.toolbar.update(capture, this.selection);
       this.banner.show('Loading the other layers…', false);
@@ -233,8 +234,11 @@ export class AttentionApp {
     const focusWasInView = this.viewHost.contains(document.activeElement);
     this.toolbar.update(capture, this.selection);
     this.lastWidth = this.viewHost.clientWidth || this.root.clientWidth || window.innerWidth;
-    view.render(this.context(capture));
-    if (this.viewHost.firstElementChild !== view.element) this.viewHost.replaceChildren(view.element);
+    // A repaint of the same view keeps the keyboard on the control it was on.
+    keepingFocus(this.viewHost, () => {
+      view.render(this.context(capture));
+      if (this.viewHost.firstElementChild !== view.element) this.viewHost.replaceChildren(view.element);
+    });
     // Opening a view from inside another (a row label, a thumbnail) puts the keyboard where the new view starts.
     if (moveFocus && focusWasInView) this.focusView();
     const name = this.selection.view;

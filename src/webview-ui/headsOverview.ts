@@ -7,6 +7,7 @@
 import { HEAD_ROLE_LABELS, HEAD_ROLE_SENTENCES, HEAD_ROLES, headLabels, scoreHeadRoles, type HeadRole, type HeadRoleScores } from '../common/headRoles';
 import { headSlice } from './attentionMath';
 import { el, hiDpiCanvas } from './domBuilder';
+import { keepingFocus } from './focusKeeper';
 import { moveInGrid } from './gridNavigation';
 import { paintHeatmap } from './heatmapImage';
 import { cssColor } from './themeColors';
@@ -19,12 +20,12 @@ export class HeadsOverview implements AttentionView {
   private thumbs: HTMLButtonElement[] = [];
   private thumbSize = 96;
   /** Role scores of the capture they were computed for. */
-  private roles: { capture: unknown; scores: HeadRoleScores } | undefined;
+  private roles: { probs: unknown; scores: HeadRoleScores } | undefined;
   private filter: HeadRole | 'all' = 'all';
 
   private roleScores(context: RenderContext): HeadRoleScores {
     const { capture } = context;
-    if (this.roles?.capture !== capture) this.roles = { capture, scores: scoreHeadRoles({ probs: capture.probs, tokenIds: capture.tokenIds, text: capture.text, offsets: capture.offsets }) };
+    if (this.roles?.probs !== capture.probs) this.roles = { probs: capture.probs, scores: scoreHeadRoles({ probs: capture.probs, tokenIds: capture.tokenIds, text: capture.text, offsets: capture.offsets }) };
     return this.roles.scores;
   }
 
@@ -37,6 +38,13 @@ export class HeadsOverview implements AttentionView {
       for (let i = 1; i < values.length; i++) if (values[i] > values[at]) at = i;
       return el('li', { 'data-role': role, title: HEAD_ROLE_SENTENCES[role] }, `strongest ${HEAD_ROLE_LABELS[role]} head: L${Math.floor(at / scores.heads)} H${at % scores.heads}, ${values[at].toFixed(2)}`);
     });
+  }
+
+  /** Every role with what it means: on hover for each, and spelled out for the role the filter marks (a title is out of a keyboard's reach). */
+  private legend(): HTMLElement {
+    const roles = HEAD_ROLES.map((role) => el('span', { class: 'role-legend-item', 'data-role': role, title: HEAD_ROLE_SENTENCES[role] }, HEAD_ROLE_LABELS[role]));
+    const chosen = this.filter === 'all' ? '' : ` ${HEAD_ROLE_LABELS[this.filter]}: ${HEAD_ROLE_SENTENCES[this.filter]}`;
+    return el('p', { class: 'role-legend' }, 'Roles: ', ...roles.flatMap((r, n) => (n === 0 ? [r] : [' · ', r])), chosen ? el('span', { class: 'role-legend-chosen' }, chosen) : false);
   }
 
   /** Draws one thumbnail per layer and head. */
@@ -79,12 +87,13 @@ export class HeadsOverview implements AttentionView {
     const filter = el('select', { id: 'role-filter', 'aria-label': 'Mark heads with a role' }, el('option', { value: 'all' }, 'all roles'), ...HEAD_ROLES.map((role) => el('option', { value: role, selected: role === this.filter, title: HEAD_ROLE_SENTENCES[role] }, HEAD_ROLE_LABELS[role])));
     filter.addEventListener('change', () => {
       this.filter = filter.value as HeadRole | 'all';
-      this.render(context);
+      keepingFocus(this.element, () => this.render(context));
     });
     this.element.classList.toggle('filtered', this.filter !== 'all');
     this.element.replaceChildren(
       el('p', { class: 'view-caption' }, `Every head of every layer on this text (rows: layers, columns: heads), labelled with the roles it plays here, scored like TransformerLens's head detector (the share of its attention on where the role would look, over the rows that have such a place; labels from 0.4). Click one, or move with the arrow keys and press Enter, to open it in the Matrix.`),
       el('div', { class: 'role-controls' }, el('label', { class: 'picker' }, 'Mark ', filter), el('ul', { class: 'role-strongest' }, ...this.strongestLines(roleScores))),
+      this.legend(),
       el('div', { class: 'heads-grid', role: 'group', 'aria-label': 'Layers × heads', style: `grid-template-columns:auto repeat(${capture.heads}, ${this.thumbSize + 6}px)` }, ...rows),
     );
   }

@@ -42,7 +42,7 @@ export class LensView implements AttentionView {
     const picker = el('select', { id: 'lens-query', class: 'view-focus', 'aria-label': 'Query token' }, ...capture.tokens.map((t, j) => el('option', { value: j, selected: j === query }, `${j}: ${visibleToken(t).slice(0, 24)}`)));
     picker.addEventListener('change', () => context.actions.select({ queryToken: Number(picker.value) }));
     const step = (delta: number, label: string) => {
-      const button = el('button', { type: 'button', disabled: query + delta < 0 || query + delta >= capture.tokens.length }, label);
+      const button = el('button', { type: 'button', 'data-query-step': delta, disabled: query + delta < 0 || query + delta >= capture.tokens.length }, label);
       button.addEventListener('click', () => context.actions.select({ queryToken: query + delta }));
       return button;
     };
@@ -52,15 +52,20 @@ export class LensView implements AttentionView {
     ];
     this.lines = [`# logit lens — ${capture.modelName}, query ${query} “${visibleToken(capture.tokens[query])}”`];
     const result = mine ? probe.result : undefined;
+    // The export says what the panel says while there are no readings (waiting, failed, unavailable).
+    const say = (text: string) => this.lines.push(head[0].textContent ?? '', text);
     if (mine && probe.error) {
+      say(`The logit lens could not run: ${probe.error}`);
       this.element.replaceChildren(...head, el('p', { class: 'note error', role: 'alert' }, `The logit lens could not run: ${probe.error}`));
       return;
     }
     if (!result) {
+      say('Reading the prediction after every layer…');
       this.element.replaceChildren(...head, el('p', { class: 'empty-state', role: 'status' }, 'Reading the prediction after every layer…'));
       return;
     }
     if (!result.lens || 'unavailable' in result.lens) {
+      say(`The logit lens is unavailable for this model: ${result.lens && 'unavailable' in result.lens ? result.lens.unavailable : 'no readings came back.'}`);
       this.element.replaceChildren(...head, el('p', { class: 'note', role: 'note' }, `The logit lens is unavailable for this model: ${result.lens && 'unavailable' in result.lens ? result.lens.unavailable : 'no readings came back.'}`));
       return;
     }

@@ -7,6 +7,7 @@
 import type { HeadRef, ProbeOutcome, ProbeResult } from '../common/probeProtocol';
 import { MAX_PROBE_KNOCKOUTS, MAX_PROBE_MASKED } from '../common/webviewProtocol';
 import { el, hiDpiCanvas } from './domBuilder';
+import { keepingFocus } from './focusKeeper';
 import { cssColor } from './themeColors';
 import { visibleToken } from './tokenText';
 import { percent } from './confidenceView';
@@ -19,13 +20,14 @@ export class WhatIfView implements AttentionView {
   readonly element = el('div', { id: 'whatIf', class: 'view what-if-view' });
   private context: RenderContext | undefined;
   /** The choices, kept across repaints of the same capture. */
-  private choices: { capture: unknown; masked: Set<number>; heads: Map<string, HeadRef> } = { capture: undefined, masked: new Set(), heads: new Map() };
+  private choices: { text: unknown; masked: Set<number>; heads: Map<string, HeadRef> } = { text: undefined, masked: new Set(), heads: new Map() };
   private lines: string[] = [];
 
   render(context: RenderContext): void {
     this.context = context;
     const { capture, selection } = context;
-    if (this.choices.capture !== capture) this.choices = { capture, masked: new Set(), heads: new Map() };
+    // Keyed by the token ids, which stay the same object when the other layers or the vectors arrive.
+    if (this.choices.text !== capture.tokenIds) this.choices = { text: capture.tokenIds, masked: new Set(), heads: new Map() };
     const query = Math.min(selection.queryToken, capture.tokens.length - 1);
     const picker = el('select', { id: 'what-if-query', class: 'view-focus', 'aria-label': 'Query token' }, ...capture.tokens.map((t, j) => el('option', { value: j, selected: j === query }, `${j}: ${visibleToken(t).slice(0, 24)}`)));
     picker.addEventListener('change', () => context.actions.select({ queryToken: Number(picker.value) }));
@@ -39,7 +41,7 @@ export class WhatIfView implements AttentionView {
       button.addEventListener('click', () => {
         if (masked) this.choices.masked.delete(t);
         else if (this.choices.masked.size < MAX_PROBE_MASKED) this.choices.masked.add(t);
-        this.render(context);
+        keepingFocus(this.element, () => this.render(context));
       });
       strip.append(button);
     });
@@ -55,12 +57,14 @@ export class WhatIfView implements AttentionView {
         button.addEventListener('click', () => {
           if (out) this.choices.heads.delete(key);
           else if (this.choices.heads.size < MAX_PROBE_KNOCKOUTS) this.choices.heads.set(key, { layer, head });
-          this.render(context);
+          keepingFocus(this.element, () => this.render(context));
         });
         grid.append(button);
       }
     }
 
+    this.lines = [`# what if — ${capture.modelName}, query ${query} “${visibleToken(capture.tokens[query])}”`];
+    const results = this.results(query);
     const summary = `${this.choices.masked.size} token${this.choices.masked.size === 1 ? '' : 's'} hidden, ${this.choices.heads.size} head${this.choices.heads.size === 1 ? '' : 's'} knocked out`;
     this.element.replaceChildren(
       el('p', { class: 'view-caption' }, 'What if a token were hidden, or a head silent? Hiding a token turns its attention mask off, so no later token can look at it (every position keeps its number); knocking a head out zeroes its output. Run compares the prediction after the query token with the original.'),
@@ -69,8 +73,10 @@ export class WhatIfView implements AttentionView {
       strip,
       el('h3', {}, 'Heads (layers × heads)'),
       grid,
-      this.results(query),
+      results,
     );
+    // Before an answer the export says what the panel says (not run yet, waiting, failed).
+    if (this.lines.length === 1) this.lines.push(summary, results.textContent ?? '');
   }
 
   private run(query: number): void {
@@ -90,7 +96,7 @@ export class WhatIfView implements AttentionView {
     if (probe.error) return el('p', { class: 'note error', role: 'alert' }, `The probe could not run: ${probe.error}`);
     const result = probe.result;
     if (!result) return el('p', { class: 'empty-state', role: 'status' }, 'Running the model with and without the changes…');
-    this.lines = [`# what if — query ${query}`, ...this.outcomeLines('original', result.original, result)];
+    this.lines.push(...this.outcomeLines('original', result.original, result));
     const sides = [this.side('original', result.original, result, undefined)];
     if (result.changed) {
       sides.push(this.side('changed', result.changed, result, result.original));

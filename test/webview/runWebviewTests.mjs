@@ -352,8 +352,9 @@ test('head view: a checkbox per head, lines follow the hovered token', async (co
 
 test('PNG export posts a data URL that decodes to an image; requestExport json answers with the capture', async (context) => {
   const { page } = await openPanel(context);
-  for (const view of ['matrix', 'heads', 'headView', 'steps']) {
+  for (const view of ['matrix', 'heads', 'headView', 'steps', 'confidence', 'rollout', 'lens', 'whatIf', 'tour']) {
     await page.locator(`button[data-view="${view}"]`).click();
+    await page.locator(`#${view === 'headView' ? 'head-view' : view}`).waitFor();
     const before = (await posted(page)).length;
     await page.locator('button[data-export="png"]').click();
     const message = await waitForPosted(page, (m) => m.type === 'export', before, 'export png');
@@ -492,8 +493,9 @@ test('one layer first: the matrix paints from it; other layers, the overview and
 
 test('a longer text (200 tokens, 4 × 4 heads) renders every view', async (context) => {
   const tokens = Array.from({ length: 200 }, (_, i) => (i % 7 === 0 ? '\n' : ` t${i}`));
-  const { page, errors } = await openPanel(context, { value: syntheticCapture(math, { layers: 4, heads: 4, headDim: 16, tokens }) });
-  for (const view of ['heads', 'headView', 'steps', 'matrix']) {
+  const { page, errors } = await openPanel(context, { value: withPredictions(syntheticCapture(math, { layers: 4, heads: 4, headDim: 16, tokens })).value });
+  await page.locator('#layer-select').selectOption('3');
+  for (const view of ['heads', 'headView', 'steps', 'confidence', 'rollout', 'tour', 'matrix']) {
     const before = (await posted(page)).length;
     await page.locator(`button[data-view="${view}"]`).click();
     const rendered = await waitForPosted(page, (m) => m.type === 'rendered' && m.view === view, before, `rendered ${view}`);
@@ -660,6 +662,126 @@ test('heads overview: a head that attends exactly to the previous token is label
   assert.equal(await page.locator('#heads .head-thumb.has-role[data-layer="1"][data-head="1"]').count(), 1);
   assert.match(await page.locator('#heads .role-strongest').textContent(), /strongest previous token head: L1 H1, 1\.00/);
   await screenshot(page, 'head-roles');
+  assert.deepEqual(errors, []);
+});
+
+
+/** Rollout by hand: per layer the head mean, ½A + ½I, rows renormalised; R = Â_upTo · … · Â_0. */
+function handRollout(value, upTo) {
+  const n = value.tokens.length;
+  const all = dataOf(value.probs);
+  const p = (l, h, i, j) => all[((l * value.heads + h) * n + i) * n + j];
+  const hat = (l) => Array.from({ length: n }, (_, i) => {
+    const row = Array.from({ length: n }, (_, j) => {
+      let mean = 0;
+      for (let h = 0; h < value.heads; h++) mean += p(l, h, i, j) / value.heads;
+      return 0.5 * mean + (i === j ? 0.5 : 0);
+    });
+    const sum = row.reduce((a, b) => a + b, 0);
+    return row.map((x) => x / sum);
+  });
+  let r = hat(0);
+  for (let l = 1; l <= upTo; l++) {
+    const a = hat(l);
+    r = a.map((row) => Array.from({ length: n }, (_, j) => row.reduce((acc, w, k) => acc + w * r[k][j], 0)));
+  }
+  return r;
+}
+
+test('rollout: hover and arrow keys read both cells, equal to a hand-made rollout and head mean; it waits for the layers below', async (context) => {
+  const { page, errors } = await openPanel(context);
+  await page.locator('#layer-select').selectOption('1');
+  await page.locator('button[data-view="rollout"]').click();
+  const canvas = page.locator('#rollout canvas[data-matrix="rollout"]');
+  await canvas.waitFor();
+  const rolled = handRollout(capture, 1);
+  const box = await canvas.boundingBox();
+  await page.mouse.move(box.x + (1.5 * box.width) / T, box.y + (4.5 * box.height) / T);
+  const readout = page.locator('#rollout .rollout-readout');
+  await page.waitForFunction(() => document.querySelector('#rollout .rollout-readout')?.dataset.row === '4');
+  assert.equal(await readout.getAttribute('data-col'), '1');
+  assert.ok(Math.abs(Number(await readout.getAttribute('data-rollout')) - rolled[4][1]) < 1e-5, `rollout[4][1] ${await readout.getAttribute('data-rollout')} vs ${rolled[4][1]}`);
+  assert.ok(Math.abs(Number(await readout.getAttribute('data-raw')) - (prob(1, 0, 4, 1) + prob(1, 1, 4, 1)) / 2) < 1e-6);
+  // Keyboard: the pair takes focus, arrows move the described cell, Enter makes its row the query token.
+  await page.mouse.move(0, 0);
+  await page.locator('#rollout [data-rollout-cells]').focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowUp');
+  assert.deepEqual([await readout.getAttribute('data-row'), await readout.getAttribute('data-col')], [String(T - 2), '0']);
+  assert.ok(Math.abs(Number(await readout.getAttribute('data-rollout')) - rolled[T - 2][0]) < 1e-5);
+  const before = (await posted(page)).length;
+  await page.keyboard.press('Enter');
+  const change = await waitForPosted(page, (m) => m.type === 'selectionChanged', before, 'selectionChanged');
+  assert.equal(change.selection.queryToken, T - 2);
+  assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute('data-rollout-cells')), true, 'focus stays on the cells after the repaint');
+  // Only layer 1 came first: rollout through layer 1 needs layer 0 too, so it waits instead of multiplying zeros.
+  await postFirstLayer(page, 1, 21);
+  await page.locator('#view .empty-state', { hasText: 'Loading the other layers' }).waitFor();
+  await postAllLayers(page, 21);
+  await canvas.waitFor();
+  assert.deepEqual(errors, []);
+});
+
+test('keyboard stays put: what-if toggles by Enter and Space keep focus, confidence Enter reveals the token', async (context) => {
+  const { page, errors } = await openPanel(context);
+  await page.locator('button[data-view="whatIf"]').click();
+  const token = page.locator('#whatIf [data-mask-token="2"]');
+  await token.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await token.getAttribute('aria-pressed'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.maskToken), '2');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  assert.equal(await page.locator('#whatIf [data-mask-token="3"]').getAttribute('aria-pressed'), 'true');
+  await page.keyboard.press('Space');
+  assert.equal(await page.locator('#whatIf [data-mask-token="3"]').getAttribute('aria-pressed'), 'false');
+  await page.locator('#whatIf [data-knockout-layer="0"][data-knockout-head="1"]').focus();
+  await page.keyboard.press('Enter');
+  assert.deepEqual(await page.evaluate(() => [document.activeElement?.dataset.knockoutLayer, document.activeElement?.getAttribute('aria-pressed')]), ['0', 'true']);
+  let before = (await posted(page)).length;
+  await page.locator('#whatIf button[data-run-probe]').focus();
+  await page.keyboard.press('Enter');
+  const asked = await waitForPosted(page, (m) => m.type === 'probe', before, 'probe');
+  assert.deepEqual([asked.request.maskedPositions, asked.request.knockedOutHeads], [[2], [{ layer: 0, head: 1 }]]);
+  // A result with no change and a note on knock-outs.
+  await post(page, { type: 'probeResult', probeId: asked.probeId, result: { ...syntheticProbeResult(T - 1, false), knockoutUnavailable: 'This model’s graph has no per-head output to zero.' } });
+  await page.locator('#whatIf .note', { hasText: 'per-head output' }).waitFor();
+
+  await page.locator('button[data-view="confidence"]').click();
+  await page.locator('#confidence .conf-token').first().waitFor();
+  await page.locator('#confidence .conf-token[tabindex="0"]').focus();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.token), '2');
+  const probs = softmaxRow(1);
+  assert.ok((await page.locator('#confidence .conf-detail').textContent()).includes(`${(probs[predicted.ids[2]] * 100).toFixed(1)}%`));
+  before = (await posted(page)).length;
+  await page.keyboard.press('Enter');
+  await waitForPosted(page, (m) => m.type === 'revealToken' && m.index === 2, before, 'revealToken 2');
+  const change = await waitForPosted(page, (m) => m.type === 'selectionChanged', before, 'selectionChanged');
+  assert.equal(change.selection.queryToken, 2);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.token), '2', 'focus stays on the token after the repaint');
+  assert.deepEqual(errors, []);
+});
+
+test('confidence without predictions says why; the logit lens shows why it is unavailable and a failed probe', async (context) => {
+  const { predictions: _none, ...older } = capture;
+  const { page, errors } = await openPanel(context, { value: older });
+  await page.locator('button[data-view="confidence"]').click();
+  assert.match(await page.locator('#confidence .note').textContent(), /no next-token predictions/);
+  let before = (await posted(page)).length;
+  await page.locator('button[data-view="lens"]').click();
+  let asked = await waitForPosted(page, (m) => m.type === 'probe', before, 'probe');
+  await post(page, { type: 'probeResult', probeId: asked.probeId, result: { ...syntheticProbeResult(T - 1, false), lens: { unavailable: 'the graph has no hidden states to read' } } });
+  await page.locator('#lens .note', { hasText: 'the graph has no hidden states to read' }).waitFor();
+  // Another query token asks again; its failure is shown.
+  before = (await posted(page)).length;
+  await page.locator('#lens [data-query-step="-1"]').click();
+  asked = await waitForPosted(page, (m) => m.type === 'probe', before, 'second probe');
+  assert.equal(asked.request.position, T - 2);
+  await post(page, { type: 'probeFailed', probeId: asked.probeId, message: 'The model is busy' });
+  await page.locator('#lens [role="alert"]', { hasText: 'The model is busy' }).waitFor();
   assert.deepEqual(errors, []);
 });
 
