@@ -33,11 +33,24 @@ export class WhatIfView implements AttentionView {
     picker.addEventListener('change', () => context.actions.select({ queryToken: Number(picker.value) }));
     const run = el('button', { type: 'button', 'data-run-probe': '', class: 'run-probe' }, 'Run ▶');
     run.addEventListener('click', () => this.run(query));
+    // Enter on the query picker, or Ctrl/⌘+Enter anywhere in the view, runs too (Enter on a toggle toggles it).
+    picker.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      this.run(query);
+    });
+    this.element.onkeydown = (event) => {
+      if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+      event.preventDefault();
+      this.run(query);
+    };
 
     const strip = el('div', { class: 'what-if-tokens', role: 'group', 'aria-label': 'Tokens: press to hide one from attention' });
     capture.tokens.forEach((token, t) => {
       const masked = this.choices.masked.has(t);
-      const button = el('button', { type: 'button', class: `wi-token${masked ? ' masked' : ''}${t === query ? ' query' : ''}`, 'data-mask-token': t, 'aria-pressed': String(masked), title: `${t}: ${masked ? 'hidden — press to show again' : 'press to hide from attention'}` }, visibleToken(token));
+      // Under a causal mask a token after the query cannot change its prediction: nothing to hide there.
+      const later = context.causal && t > query;
+      const button = el('button', { type: 'button', class: `wi-token${masked ? ' masked' : ''}${t === query ? ' query' : ''}`, 'data-mask-token': t, 'aria-pressed': String(masked), disabled: later, title: later ? `${t}: after the query token, so it cannot change this prediction` : `${t}: ${masked ? 'hidden — press to show again' : 'press to hide from attention'}` }, visibleToken(token));
       button.addEventListener('click', () => {
         if (masked) this.choices.masked.delete(t);
         else if (this.choices.masked.size < MAX_PROBE_MASKED) this.choices.masked.add(t);
@@ -83,7 +96,7 @@ export class WhatIfView implements AttentionView {
     this.context?.actions.probe({
       position: query,
       lens: false,
-      maskedPositions: [...this.choices.masked].sort((a, b) => a - b),
+      maskedPositions: [...this.choices.masked].filter((t) => !this.context?.causal || t <= query).sort((a, b) => a - b),
       knockedOutHeads: [...this.choices.heads.values()],
       continuation: true,
     });

@@ -746,22 +746,35 @@ test('keyboard stays put: what-if toggles by Enter and Space keep focus, confide
   // A result with no change and a note on knock-outs.
   await post(page, { type: 'probeResult', probeId: asked.probeId, result: { ...syntheticProbeResult(T - 1, false), knockoutUnavailable: 'This model’s graph has no per-head output to zero.' } });
   await page.locator('#whatIf .note', { hasText: 'per-head output' }).waitFor();
+  // An earlier query token: the tokens after it cannot change its prediction and are not offered; Enter on the picker runs.
+  await page.locator('#what-if-query').selectOption('2');
+  await page.waitForFunction(() => document.querySelector('#whatIf [data-mask-token="3"]')?.disabled === true);
+  assert.equal(await page.locator('#whatIf [data-mask-token="2"]').isDisabled(), false);
+  before = (await posted(page)).length;
+  await page.locator('#what-if-query').focus();
+  await page.keyboard.press('Enter');
+  const second = await waitForPosted(page, (m) => m.type === 'probe', before, 'probe from Enter on the picker');
+  assert.deepEqual([second.request.position, second.request.maskedPositions], [2, [2]]);
+  before = (await posted(page)).length;
+  await page.locator('#whatIf [data-knockout-layer="1"][data-knockout-head="1"]').focus();
+  await page.keyboard.press('Control+Enter');
+  const third = await waitForPosted(page, (m) => m.type === 'probe', before, 'probe from Ctrl+Enter');
+  assert.deepEqual(third.request.knockedOutHeads, [{ layer: 0, head: 1 }]);
 
   await page.locator('button[data-view="confidence"]').click();
   await page.locator('#confidence .conf-token').first().waitFor();
   await page.locator('#confidence .conf-token[tabindex="0"]').focus();
   await page.keyboard.press('Home');
-  await page.keyboard.press('ArrowRight');
-  await page.keyboard.press('ArrowRight');
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.token), '2');
-  const probs = softmaxRow(1);
-  assert.ok((await page.locator('#confidence .conf-detail').textContent()).includes(`${(probs[predicted.ids[2]] * 100).toFixed(1)}%`));
+  for (let n = 0; n < 3; n++) await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.token), '3');
+  const probs = softmaxRow(2);
+  assert.ok((await page.locator('#confidence .conf-detail').textContent()).includes(`${(probs[predicted.ids[3]] * 100).toFixed(1)}%`));
   before = (await posted(page)).length;
   await page.keyboard.press('Enter');
-  await waitForPosted(page, (m) => m.type === 'revealToken' && m.index === 2, before, 'revealToken 2');
+  await waitForPosted(page, (m) => m.type === 'revealToken' && m.index === 3, before, 'revealToken 3');
   const change = await waitForPosted(page, (m) => m.type === 'selectionChanged', before, 'selectionChanged');
-  assert.equal(change.selection.queryToken, 2);
-  assert.equal(await page.evaluate(() => document.activeElement?.dataset.token), '2', 'focus stays on the token after the repaint');
+  assert.equal(change.selection.queryToken, 3);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.token), '3', 'focus stays on the token after the repaint');
   assert.deepEqual(errors, []);
 });
 
