@@ -153,33 +153,60 @@ export class ConfidenceView implements AttentionView {
     if (index !== undefined) this.show(index);
   }
 
+  /** The strip as the panel shows it: shades, entropy underlines, line breaks, the suggestion framed and summed up. */
   exportCanvas(): HTMLCanvasElement {
     const context = this.context;
-    const predictions = context?.capture.predictions;
+    if (!context) return hiDpiCanvas(1, 1).canvas;
+    const { palette, capture } = context;
+    const predictions = capture.predictions;
     const width = 900;
     const lineHeight = 20;
-    const { canvas, ctx } = hiDpiCanvas(width, 40 + Math.ceil((context?.capture.tokens.length ?? 1) / 12) * lineHeight);
-    if (!context) return canvas;
-    const { palette, capture } = context;
-    ctx.fillStyle = cssColor(palette.background);
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.font = `12px ${palette.fontFamily}`;
-    ctx.textBaseline = 'top';
+    const top = 44;
+    const font = `12px ${palette.fontFamily}`;
+    // Lay out first (measuring on a scratch canvas), so the picture is as tall as its lines.
+    const measure = hiDpiCanvas(1, 1).ctx;
+    measure.font = font;
+    const boxes: { x: number; y: number; w: number; label: string }[] = [];
     let x = 10;
-    let y = 10;
-    capture.tokens.forEach((token, t) => {
+    let y = top;
+    capture.tokens.forEach((token) => {
       const label = visibleToken(token);
-      const w = ctx.measureText(label).width + 4;
+      const w = measure.measureText(label).width + 4;
       if (x + w > width - 10) {
         x = 10;
         y += lineHeight;
       }
+      boxes.push({ x, y, w, label });
+      x += w + 2;
+      if (token.includes('\n')) {
+        x = 10;
+        y += lineHeight;
+      }
+    });
+    const { canvas, ctx } = hiDpiCanvas(width, y + lineHeight + 10);
+    ctx.fillStyle = cssColor(palette.background);
+    ctx.fillRect(0, 0, width, y + lineHeight + 10);
+    ctx.font = font;
+    ctx.textBaseline = 'top';
+    ctx.fillStyle = cssColor(palette.foreground);
+    ctx.fillText(`${capture.modelName} — how sure the model was of each token (shade: probability, underline: entropy)`, 10, 8);
+    const summary = this.element.querySelector('.conf-summary')?.textContent ?? (predictions ? '' : 'This capture carries no next-token predictions.');
+    if (summary) ctx.fillText(summary.slice(0, 140), 10, 24);
+    const outputStart = firstOutputToken(capture.offsets, capture.text.length, capture.origin.outputChars);
+    boxes.forEach(({ x: bx, y: by, w, label }, t) => {
       const made = predictions ? predictionFor(predictions, t) : undefined;
       ctx.fillStyle = cssColor(mix(palette.background, { r: 220, g: 50, b: 47 }, 0.75 * (1 - (made?.prob ?? 1))));
-      ctx.fillRect(x, y, w, lineHeight - 4);
+      ctx.fillRect(bx, by, w, lineHeight - 4);
+      if (made) {
+        ctx.fillStyle = cssColor(palette.muted, 0.8);
+        ctx.fillRect(bx, by + lineHeight - 4, w, Math.max(1, Math.round(Math.min(1, made.entropy / ENTROPY_FULL_SCALE) * 4)));
+      }
+      if (outputStart !== undefined && t >= outputStart) {
+        ctx.strokeStyle = cssColor(palette.accent);
+        ctx.strokeRect(bx - 0.5, by - 0.5, w + 1, lineHeight - 3);
+      }
       ctx.fillStyle = cssColor(palette.foreground);
-      ctx.fillText(label, x + 2, y + 2);
-      x += w + 2;
+      ctx.fillText(label, bx + 2, by + 2);
     });
     return canvas;
   }

@@ -139,19 +139,25 @@ export class RolloutView implements AttentionView {
     // The outlined row is the chosen query token, as in the overlay.
   }
 
+  /** Both heatmaps side by side under their titles, the query row outlined as on screen. */
   exportCanvas(): HTMLCanvasElement {
+    const context = this.context;
     const [a, b] = this.canvases;
-    const palette = this.context?.palette;
-    const width = (a?.width ?? 1) + (b?.width ?? 1) + 20;
-    const height = Math.max(a?.height ?? 1, b?.height ?? 1);
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    const ctx = canvas.getContext('2d')!;
-    ctx.fillStyle = palette ? cssColor(palette.background) : '#fff';
-    ctx.fillRect(0, 0, width, height);
-    if (a) ctx.drawImage(a, 0, 0);
-    if (b) ctx.drawImage(b, (a?.width ?? 0) + 20, 0);
+    if (!context || !a || !b) return hiDpiCanvas(1, 1).canvas;
+    const { palette, capture, selection } = context;
+    const size = parseFloat(a.style.width) || 200;
+    const gap = 20;
+    const header = 40;
+    const { canvas, ctx } = hiDpiCanvas(2 * size + gap + 20, header + size + 10);
+    ctx.fillStyle = cssColor(palette.background);
+    ctx.fillRect(0, 0, 2 * size + gap + 20, header + size + 10);
+    ctx.fillStyle = cssColor(palette.foreground);
+    ctx.font = `12px ${palette.fontFamily}`;
+    ctx.fillText(`${capture.modelName} — query ${Math.min(selection.queryToken, capture.tokens.length - 1)} outlined`, 10, 14);
+    ctx.fillText(`raw attention, layer ${selection.layer} (mean of heads)`, 10, 32);
+    ctx.fillText(`rollout through layers 0–${selection.layer}`, 10 + size + gap, 32);
+    ctx.drawImage(a, 10, header, size, size);
+    ctx.drawImage(b, 10 + size + gap, header, size, size);
     return canvas;
   }
 }
