@@ -43,7 +43,7 @@ export class HeadsOverview implements AttentionView {
   /** Every role with what it means: on hover for each, and spelled out for the role the filter marks (a title is out of a keyboard's reach). */
   private legend(): HTMLElement {
     const roles = HEAD_ROLES.map((role) => el('span', { class: 'role-legend-item', 'data-role': role, title: HEAD_ROLE_SENTENCES[role] }, HEAD_ROLE_LABELS[role]));
-    const chosen = this.filter === 'all' ? '' : ` ${HEAD_ROLE_LABELS[this.filter]}: ${HEAD_ROLE_SENTENCES[this.filter]}`;
+    const chosen = this.filter === 'all' ? '' : ` — ${HEAD_ROLE_LABELS[this.filter]}: ${HEAD_ROLE_SENTENCES[this.filter]}`;
     return el('p', { class: 'role-legend' }, 'Roles: ', ...roles.flatMap((r, n) => (n === 0 ? [r] : [' · ', r])), chosen ? el('span', { class: 'role-legend-chosen' }, chosen) : false);
   }
 

@@ -144,7 +144,8 @@ export class WhatIfView implements AttentionView {
       return el(
         'li',
         {},
-        el('span', { class: 'wi-bar', style: `width:${Math.max(1, Math.round(p * 100))}%;background:${cssColor(palette.accent)}` }),
+        // On a fixed scale (10em = probability 1), so both sides' bars compare and the text never wraps.
+        el('span', { class: 'wi-bar', style: `width:${Math.max(0.1, p * 10).toFixed(2)}em;background:${cssColor(palette.accent)}` }),
         el('span', { class: 'lens-token' }, visibleToken(result.texts[id] ?? `#${id}`)),
         ` ${percent(p)}${change}`,
       );
@@ -157,8 +158,16 @@ export class WhatIfView implements AttentionView {
       el('h4', {}, name),
       el('ol', { class: 'wi-top' }, ...rows),
       el('p', {}, `entropy ${outcome.next.entropy.toFixed(2)} nats`),
-      el('p', { class: differs ? 'wi-continuation differs' : 'wi-continuation' }, 'continues: ', el('code', {}, visibleToken(continuation) || '∅'), differs ? ' — differs from the original' : original ? ' — same as the original' : ''),
+      el('p', { class: differs ? 'wi-continuation differs' : 'wi-continuation' }, 'continues: ', differs ? this.markedContinuation(original.continuation ?? '', continuation) : el('code', {}, visibleToken(continuation) || '∅'), differs ? ' — differs from the original' : original ? ' — same as the original' : ''),
     );
+  }
+
+  /** The changed continuation with the part after its shared start with the original marked. */
+  private markedContinuation(original: string, changed: string): HTMLElement {
+    let shared = 0;
+    while (shared < original.length && shared < changed.length && original[shared] === changed[shared]) shared++;
+    const tail = changed.slice(shared);
+    return el('code', {}, visibleToken(changed.slice(0, shared)).replace(/^∅$/, ''), el('mark', { 'data-diff': '' }, tail ? visibleToken(tail) : '(ends here)'));
   }
 
   setCursorToken(): void {

@@ -616,6 +616,9 @@ test('what if: toggled tokens and heads go out in the probe; original and change
   assert.ok(changed.includes('tok1 50.0% (+40.0 pts)'), changed);
   assert.ok(changed.includes('tok9 2.0% (new in the top 5)'), changed);
   assert.ok(changed.includes('differs from the original'), changed);
+  // ' return a' → ' return b': the shared start stays plain, the rest is marked.
+  assert.equal(await page.locator('#whatIf .wi-side[data-side="changed"] mark[data-diff]').textContent(), 'b');
+  assert.equal(await page.locator('#whatIf .wi-side[data-side="original"] mark').count(), 0);
   assert.ok((await page.locator('#whatIf .wi-side[data-side="original"]').textContent()).includes('tok7 80.0%'));
   await screenshot(page, 'what-if');
   await assertValidMessages(page);
