@@ -36,6 +36,7 @@ export type SummarizeOptions = SummarizeParams & StreamHandlers;
 /** The attention panel's default token cap (attentionLens.attention.maxTokens), which the warm-up runs at. */
 const DEFAULT_ATTENTION_TOKENS = 256;
 const WARM_UP_PASSES = 2;
+const WARMED_BACKENDS: ReadonlySet<string> = new Set(['cpu', 'wasm']);
 /** Probe sessions unused this long are released (a second copy of the weights). */
 const PROBE_IDLE_RELEASE_MS = 5 * 60_000;
 /** A first pass slower than this ends the warm-up. */
@@ -116,7 +117,9 @@ export class Engine {
    * pass is already slow (a large one), where this would cost more than it saves.
    */
   private async warmUp(): Promise<void> {
-    if (!this.loaded || this.loaded.info.attentionUnavailableReason) return;
+    // On the CPU kernels only, where it was measured; on WebGPU a throw-away 128-token pass left
+    // onnxruntime-web failing the next shorter one ("Tensor size mismatch").
+    if (!this.loaded || this.loaded.info.attentionUnavailableReason || !WARMED_BACKENDS.has(this.loaded.info.backend)) return;
     const text = 'function add(a, b) {\n  return a + b;\n}\n'.repeat(40);
     try {
       for (let pass = 0; pass < WARM_UP_PASSES; pass++) {
