@@ -45,8 +45,8 @@ export class AttentionApp {
     whatIf: new WhatIfView(),
     tour: new TourView(),
   };
-  /** The latest probe asked for on this capture, by its number. */
-  private probeState: (ProbeState & { readonly id: number }) | undefined;
+  /** Each view's latest probe on this capture, by its number: an answer goes to the view that asked. */
+  private readonly probes = new Map<AttentionViewName, ProbeState & { readonly id: number }>();
   private nextProbeId = 1;
   private readonly toolbar: Toolbar;
   private readonly banner = new StatusBanner();
@@ -116,27 +116,35 @@ export class AttentionApp {
     }
   }
 
-  /** Posts a probe about the capture shown; an earlier one still on its way is answered for nobody. */
+  /** Posts a probe for the view shown; an earlier one still on its way is answered for nobody. */
   private probe(request: PanelProbeRequest): void {
     const id = this.nextProbeId++;
-    this.probeState = { id, request };
+    const view = this.selection.view;
+    // The host answers only the newest probe: another view's unanswered one never will be, so it is
+    // dropped and that view asks again when shown. Answered ones stay with their view.
+    for (const [name, state] of this.probes) if (name !== view && !state.result && !state.error) this.probes.delete(name);
+    this.probes.set(view, { id, request });
     this.api.postMessage({ type: 'probe', probeId: id, request });
     // The asking view shows that it waits; after the current paint, not inside it.
     queueMicrotask(() => {
-      if (this.capture && this.probeState?.id === id && !this.probeState.result) this.paint(performance.now(), false);
+      const state = this.probes.get(view);
+      if (this.capture && this.selection.view === view && state?.id === id && !state.result && !state.error) this.paint(performance.now(), false);
     });
   }
 
   private receiveProbe(id: number, answer: { result?: ProbeState['result']; error?: string }): void {
-    if (!this.probeState || id !== this.probeState.id) return; // a late answer to an older probe
-    this.probeState = { ...this.probeState, ...answer };
-    if (this.capture && (this.selection.view === 'lens' || this.selection.view === 'whatIf')) this.paint(performance.now(), false);
+    for (const [view, state] of this.probes) {
+      // A late answer to an older probe finds no view; a second answer to one already answered changes nothing.
+      if (state.id !== id || state.result || state.error) continue;
+      this.probes.set(view, { ...state, ...answer });
+      if (this.capture && this.selection.view === view) this.paint(performance.now(), false);
+    }
   }
 
   private showCapture(capture: AttentionCapture): void {
     const start = performance.now();
     const arrivedAt = Date.now();
-    this.probeState = undefined;
+    this.probes.clear();
     this.capture = capture;
     this.vectorsRequested = false;
     this.exportWaiting = false;
@@ -252,7 +260,7 @@ export class AttentionApp {
   }
 
   private context(capture: AttentionCapture): RenderContext {
-    return { capture, selection: this.selection, palette: this.palette, causal: this.causal, cursorToken: this.cursorToken, width: this.lastWidth, actions: this.actions, probe: this.probeState };
+    return { capture, selection: this.selection, palette: this.palette, causal: this.causal, cursorToken: this.cursorToken, width: this.lastWidth, actions: this.actions, probe: this.probes.get(this.selection.view) };
   }
 
   private exportView(format: 'png' | 'json'): void {

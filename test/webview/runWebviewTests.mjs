@@ -801,6 +801,49 @@ test('confidence without predictions says why; the logit lens shows why it is un
   assert.deepEqual(errors, []);
 });
 
+test('probe answers go to the view that asked: lens and what if keep their own results; an unanswered lens probe is asked again', async (context) => {
+  const { page, errors } = await openPanel(context);
+  let before = (await posted(page)).length;
+  await page.locator('button[data-view="lens"]').click();
+  const lens = await waitForPosted(page, (m) => m.type === 'probe', before, 'lens probe');
+  await post(page, { type: 'probeResult', probeId: lens.probeId, result: syntheticProbeResult(T - 1, false) });
+  await page.locator('#lens .lens-table').waitFor();
+  // A second answer to the same probe (a failure after the result) changes nothing.
+  await post(page, { type: 'probeFailed', probeId: lens.probeId, message: 'late failure' });
+  await page.waitForTimeout(50);
+  assert.equal(await page.locator('#lens .lens-table').count(), 1);
+  await page.locator('button[data-view="whatIf"]').click();
+  await page.locator('#whatIf [data-mask-token="1"]').click();
+  before = (await posted(page)).length;
+  await page.locator('#whatIf button[data-run-probe]').click();
+  const whatIf = await waitForPosted(page, (m) => m.type === 'probe', before, 'what-if probe');
+  await post(page, { type: 'probeResult', probeId: whatIf.probeId, result: syntheticProbeResult(T - 1, true) });
+  await page.locator('#whatIf .wi-side[data-side="changed"] .wi-top').waitFor();
+  // Back to the lens: its readings are still there, no new forward pass.
+  before = (await posted(page)).length;
+  await page.locator('button[data-view="lens"]').click();
+  await page.locator('#lens .lens-table').waitFor();
+  await page.locator('button[data-view="whatIf"]').click();
+  await page.locator('#whatIf .wi-side[data-side="changed"] .wi-top').waitFor();
+  assert.equal((await posted(page)).slice(before).filter((m) => m.type === 'probe').length, 0, 'no probe for results already here');
+  // A lens probe left unanswered when what if asks is asked again when the lens comes back.
+  await page.locator('button[data-view="lens"]').click();
+  await page.locator('#lens [data-query-step="-1"]').click();
+  const pending = await waitForPosted(page, (m) => m.type === 'probe' && m.request.lens && m.request.position === T - 2, before, 'lens probe at T − 2');
+  await page.locator('button[data-view="whatIf"]').click();
+  before = (await posted(page)).length;
+  await page.locator('#whatIf button[data-run-probe]').click();
+  await waitForPosted(page, (m) => m.type === 'probe' && !m.request.lens, before, 'second what-if probe');
+  await post(page, { type: 'probeResult', probeId: pending.probeId, result: syntheticProbeResult(T - 2, false) }); // the host would not answer it: ignored
+  before = (await posted(page)).length;
+  await page.locator('button[data-view="lens"]').click();
+  const again = await waitForPosted(page, (m) => m.type === 'probe', before, 'lens asks again');
+  assert.equal(again.request.position, T - 2);
+  await page.locator('#lens .empty-state', { hasText: 'Reading the prediction after every layer' }).waitFor();
+  await assertValidMessages(page);
+  assert.deepEqual(errors, []);
+});
+
 // ---------------------------------------------------------------- runner
 
 let baseUrl = '';
