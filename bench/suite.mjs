@@ -30,6 +30,8 @@ const { AutoTokenizer } = require('@huggingface/transformers');
 
 const PREFILL = [64, 256, 1024];
 const ATTENTION = [128, 256, 512];
+/** Probe rows per model: the first probe (building the probe copy), the logit lens, what if. */
+const PROBE_ROWS = 3;
 const MODELS = [
   { key: 'bundled', dir: path.join(repo, 'models/lens-coder'), decodeTokens: 32, completion: true },
   { key: '100m', dir: benchModelDir, decodeTokens: 16, completion: false },
@@ -316,7 +318,7 @@ console.log(`wrote ${path.relative(repo, out)}`);
 
 // Broken, not slow: every measured figure must be a number, every model's rows present.
 const broken = rows.filter((r) => !r.notApplicable && ![r.product.median, r.bare.median, r.ratio.median].every(Number.isFinite));
-const expected = MODELS.length * (1 + PREFILL.length + 1 + ATTENTION.length + 1 + 1 + 2) - MODELS.filter((m) => !m.completion).length;
+const expected = MODELS.length * (1 + PREFILL.length + 1 + ATTENTION.length + PROBE_ROWS + 1 + 1 + 2) - MODELS.filter((m) => !m.completion).length;
 if (broken.length || rows.length !== expected) {
   console.error(`bench: ${broken.length} rows without figures (${broken.map((r) => `${r.model} ${r.metric}`).join('; ')}); ${rows.length} rows of ${expected}`);
   process.exit(1);
