@@ -5,11 +5,12 @@
  */
 
 import type { LensReading, ProbeResult } from '../common/probeProtocol';
-import { el, hiDpiCanvas } from './domBuilder';
+import { el } from './domBuilder';
 import { cssColor, heatColor } from './themeColors';
 import { visibleToken } from './tokenText';
 import { percent } from './confidenceView';
 import type { AttentionView, RenderContext } from './viewTypes';
+import { textCanvas } from './textCanvas';
 
 /** The sentence on where the final answer forms. */
 export function formationSentence(readings: readonly LensReading[], texts: ProbeResult['texts']): string {
@@ -109,15 +110,6 @@ export class LensView implements AttentionView {
   }
 
   exportCanvas(): HTMLCanvasElement {
-    const palette = this.context?.palette;
-    const lines = this.lines.length ? this.lines : ['(nothing to show)'];
-    const { canvas, ctx } = hiDpiCanvas(Math.min(2400, 40 + Math.max(...lines.map((l) => l.length)) * 7.4), 20 + lines.length * 17);
-    ctx.fillStyle = palette ? cssColor(palette.background) : '#fff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.font = `12px ${palette?.fontFamily ?? 'monospace'}`;
-    ctx.textBaseline = 'top';
-    ctx.fillStyle = palette ? cssColor(palette.foreground) : '#000';
-    lines.forEach((line, n) => ctx.fillText(line, 12, 10 + n * 17));
-    return canvas;
+    return textCanvas(this.lines, this.context?.palette);
   }
 }

@@ -5,11 +5,11 @@
  */
 
 import { formatNumber, formatProbability, formatVector } from './numberFormat';
-import { el, hiDpiCanvas } from './domBuilder';
+import { el } from './domBuilder';
 import { computeSteps, type StepByStep } from './stepsModel';
-import { cssColor } from './themeColors';
 import { visibleToken } from './tokenText';
 import type { AttentionView, RenderContext } from './viewTypes';
+import { textCanvas } from './textCanvas';
 
 /** Dimensions shown before a vector is expanded. */
 const SHOWN_DIMS = 8;
@@ -45,19 +45,7 @@ export class StepsView implements AttentionView {
 
   /** The steps as text on a canvas (the numbers, headings and the softmax check). */
   exportCanvas(): HTMLCanvasElement {
-    const palette = this.context?.palette;
-    const lines = this.lines.length > 0 ? this.lines : ['(nothing to show)'];
-    const lineHeight = 17;
-    const { canvas, ctx } = hiDpiCanvas(Math.min(2400, 40 + Math.max(...lines.map((l) => l.length)) * 7.4), 20 + lines.length * lineHeight);
-    ctx.fillStyle = palette ? cssColor(palette.background) : '#fff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.font = `12px ${palette?.fontFamily ?? 'monospace'}`;
-    ctx.textBaseline = 'top';
-    lines.forEach((line, n) => {
-      ctx.fillStyle = palette ? cssColor(line.startsWith('(') || line.startsWith('#') ? palette.accent : palette.foreground) : '#000';
-      ctx.fillText(line, 12, 10 + n * lineHeight);
-    });
-    return canvas;
+    return textCanvas(this.lines, this.context?.palette);
   }
 
   private layout(): void {

@@ -6,12 +6,12 @@
  * (stepsModel.ts); → / ← (or Space, PageDown / PageUp, Home, End) move between screens.
  */
 
-import { el, hiDpiCanvas } from './domBuilder';
+import { el } from './domBuilder';
 import { formatNumber, formatProbability, formatVector } from './numberFormat';
 import { computeSteps, type StepByStep } from './stepsModel';
-import { cssColor } from './themeColors';
 import { visibleToken } from './tokenText';
 import type { AttentionView, RenderContext } from './viewTypes';
+import { textCanvas } from './textCanvas';
 
 /** Dimensions of a vector shown on a screen. */
 const SHOWN = 6;
@@ -145,16 +145,8 @@ export class TourView implements AttentionView {
   }
 
   exportCanvas(): HTMLCanvasElement {
-    const palette = this.context?.palette;
     const screen = this.screens[this.index];
-    const lines = screen ? [`# ${screen.title}`, ...screen.body.map((part) => (typeof part === 'string' ? part : part.textContent ?? ''))] : ['(nothing to show)'];
-    const { canvas, ctx } = hiDpiCanvas(Math.min(2400, 40 + Math.max(...lines.map((l) => l.length)) * 7.4), 20 + lines.length * 17);
-    ctx.fillStyle = palette ? cssColor(palette.background) : '#fff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.font = `12px ${palette?.fontFamily ?? 'monospace'}`;
-    ctx.textBaseline = 'top';
-    ctx.fillStyle = palette ? cssColor(palette.foreground) : '#000';
-    lines.forEach((line, n) => ctx.fillText(line, 12, 10 + n * 17));
-    return canvas;
+    const lines = screen ? [`# ${screen.title}`, ...screen.body.map((part) => (typeof part === 'string' ? part : part.textContent ?? ''))] : [];
+    return textCanvas(lines, this.context?.palette);
   }
 }

@@ -6,12 +6,13 @@
 
 import type { HeadRef, ProbeOutcome, ProbeResult } from '../common/probeProtocol';
 import { MAX_PROBE_KNOCKOUTS, MAX_PROBE_MASKED } from '../common/webviewProtocol';
-import { el, hiDpiCanvas } from './domBuilder';
+import { el } from './domBuilder';
 import { keepingFocus } from './focusKeeper';
 import { cssColor } from './themeColors';
 import { visibleToken } from './tokenText';
 import { percent } from './confidenceView';
 import type { AttentionView, RenderContext } from './viewTypes';
+import { textCanvas } from './textCanvas';
 
 const headKey = (h: HeadRef) => `${h.layer}:${h.head}`;
 
@@ -175,15 +176,6 @@ export class WhatIfView implements AttentionView {
   }
 
   exportCanvas(): HTMLCanvasElement {
-    const palette = this.context?.palette;
-    const lines = this.lines.length ? this.lines : ['(run a comparison first)'];
-    const { canvas, ctx } = hiDpiCanvas(Math.min(2400, 40 + Math.max(...lines.map((l) => l.length)) * 7.4), 20 + lines.length * 17);
-    ctx.fillStyle = palette ? cssColor(palette.background) : '#fff';
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    ctx.font = `12px ${palette?.fontFamily ?? 'monospace'}`;
-    ctx.textBaseline = 'top';
-    ctx.fillStyle = palette ? cssColor(palette.foreground) : '#000';
-    lines.forEach((line, n) => ctx.fillText(line, 12, 10 + n * 17));
-    return canvas;
+    return textCanvas(this.lines.length ? this.lines : ['(run a comparison first)'], this.context?.palette);
   }
 }
