@@ -34,10 +34,7 @@ function hubFiles() {
 /** Opens Attention Lens: Select Model from the palette and waits for its list. */
 async function openSelectModel(page) {
   await ui.focusWorkbench(page);
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('>Attention Lens: Select Model');
+  await ui.typeInCommandPalette(page, '>Attention Lens: Select Model');
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Select Model' }).waitFor();
   await page.keyboard.press('Enter');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Attention Lens: Select Model' }).waitFor();
@@ -132,11 +129,11 @@ export async function run({ page, shared, machineSettingsFile, resultsDir }) {
 async function restore(page, serving, original, machineSettingsFile) {
   await page.keyboard.press('Escape');
   await ui.focusWorkbench(page);
-    await ui.runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
-    // Back to the model that served: Select Model → the bundled model (or the folder in use before).
-    await openSelectModel(page)
-      .then(() => pickRow(page, serving).click())
-      .catch(() => undefined);
-    await ui.editMachineSettings(page, original, machineSettingsFile);
-    await page.locator(STATUS, { hasText: `${serving} · ` }).filter({ hasText: 'ready' }).waitFor({ timeout: TIMEOUT_MS });
+  await ui.runCommand(page, 'Notifications: Clear All Notifications').catch(() => undefined);
+  // Back to the model that served: Select Model → the bundled model (or the folder in use before).
+  await openSelectModel(page)
+    .then(() => pickRow(page, serving).click())
+    .catch(() => undefined);
+  await ui.editMachineSettings(page, original, machineSettingsFile);
+  await page.locator(STATUS, { hasText: `${serving} · ` }).filter({ hasText: 'ready' }).waitFor({ timeout: TIMEOUT_MS });
 }

@@ -1,6 +1,8 @@
 // `Attention Lens: Show Model Info` run from the command palette, as a user would, shows a
 // notification naming the model.
 
+import * as ui from '../ui.mjs';
+
 /** Test title. */
 export const title = 'Show Model Info from the command palette names the model';
 
@@ -10,10 +12,7 @@ const COMMAND_TITLE = 'Attention Lens: Show Model Info';
 export async function run({ page, shared, expectedModel }) {
   const modelName = shared.modelName ?? expectedModel;
   await page.locator('.monaco-workbench').click({ position: { x: 5, y: 5 } }); // focus the workbench, not the URL bar
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await page.keyboard.type(COMMAND_TITLE);
+  await ui.typeInCommandPalette(page, `>${COMMAND_TITLE}`);
   // Enter runs the focused row; wait until that row is this command, not a stale match.
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: COMMAND_TITLE }).waitFor();
   await page.keyboard.press('Enter');

@@ -37,10 +37,7 @@ async function clickStepButton(page, stepTitle, label) {
 /** Opens the walkthrough the way the palette offers it: a command, then a pick of walkthroughs. */
 async function openWalkthrough(page) {
   await ui.focusWorkbench(page);
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('>Welcome: Open Walkthrough...');
+  const input = await ui.typeInCommandPalette(page, '>Welcome: Open Walkthrough...');
   await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'Open Walkthrough' }).waitFor();
   await page.keyboard.press('Enter');
   // The same widget now lists the walkthroughs; ours by its title.
